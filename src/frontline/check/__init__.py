@@ -1,0 +1,38 @@
+"""Validation of all kit content, as used by ``frontline check``.
+
+Each checker takes the kit's paths and returns every :class:`~frontline.problems.Problem` it finds; new kinds of
+content (scenarios, notebooks, assignments) add one entry to :data:`CHECKERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from frontline.kit import KitPaths
+from frontline.problems import Problem
+
+Checker = Callable[[KitPaths], list[Problem]]
+
+
+def check_datasets(paths: KitPaths) -> list[Problem]:
+    from frontline.datasets import check_folder
+
+    return check_folder(paths.data)
+
+
+CHECKERS: list[tuple[str, Checker]] = [
+    ("datasets", check_datasets),
+]
+
+
+def run_checks(paths: KitPaths, only: set[str] | None = None) -> dict[str, list[Problem]]:
+    """Run every checker (or those named in ``only``); a crashing checker is reported, not raised."""
+    results: dict[str, list[Problem]] = {}
+    for name, checker in CHECKERS:
+        if only and name not in only:
+            continue
+        try:
+            results[name] = checker(paths)
+        except Exception as e:  # a bug in one checker must not hide the others' findings
+            results[name] = [Problem(paths.root, f"the {name} check crashed: {type(e).__name__}: {e}")]
+    return results

@@ -1,0 +1,122 @@
+"""`frontline lab`: the command it builds, and a real server started the way a trainee starts it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from frontline.kit import KitPaths, default_exchange_root
+from frontline.lab.launch import JUPYTER_CONFIG_DIR, LabOptions, build_lab_command, free_port
+
+
+def test_command_runs_as_root_without_a_browser(repo, monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    command = build_lab_command(LabOptions(kit=KitPaths(repo), port=9999, token="abc", open_browser=False), {})
+    assert "--allow-root" in command.argv and "--no-browser" in command.argv
+    assert f"--ServerApp.root_dir={repo}" in command.argv
+    assert command.url == "http://localhost:9999/lab/tree/notebooks/00_welcome.ipynb?token=abc"
+
+
+def test_command_skips_allow_root_for_ordinary_users_and_keeps_existing_config_path(repo, monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    command = build_lab_command(
+        LabOptions(kit=KitPaths(repo), port=9999, token="t", open_browser=True), {"JUPYTER_CONFIG_PATH": "/mine"}
+    )
+    assert "--allow-root" not in command.argv and "--no-browser" not in command.argv
+    assert command.env["JUPYTER_CONFIG_PATH"] == f"{JUPYTER_CONFIG_DIR}{os.pathsep}/mine"
+
+
+def test_no_display_means_no_browser(repo, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    command = build_lab_command(LabOptions(kit=KitPaths(repo), port=9999, token="t"), {})
+    assert "--no-browser" in command.argv
+
+
+def test_exchange_is_per_user_and_overridable(monkeypatch, tmp_path):
+    monkeypatch.delenv("FRONTLINE_EXCHANGE", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_exchange_root() == tmp_path / "frontline" / "exchange"
+    monkeypatch.setenv("FRONTLINE_EXCHANGE", "/srv/exchange")
+    assert default_exchange_root() == Path("/srv/exchange")
+
+
+def _get(url: str, token: str):
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.read().decode()
+
+
+@pytest.fixture
+def lab_server(repo, tmp_path):
+    """`frontline lab` started headless, as a trainee would, with a private home folder."""
+    port, token = free_port("127.0.0.1", first=18888), "frontline-test-token"
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "FRONTLINE"))}
+    env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), FRONTLINE_KIT=str(repo))
+    env.pop("DISPLAY", None)
+    log = (tmp_path / "lab.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "frontline", "lab", "--port", str(port), "--token", token],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            _get(f"{base}/api/status", token)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("frontline lab did not start:\n" + (tmp_path / "lab.log").read_text())
+            time.sleep(0.3)
+    yield base, token, home, tmp_path / "lab.log"
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.mark.slow
+def test_lab_serves_the_welcome_notebook(lab_server):
+    base, token, _home, log = lab_server
+    status, body = _get(f"{base}/api/contents/notebooks/00_welcome.ipynb", token)
+    notebook = json.loads(body)
+    assert status == 200 and notebook["type"] == "notebook"
+    assert notebook["content"]["cells"][0]["source"].startswith("# Welcome to Frontline")
+    # the printed address opens the welcome notebook directly
+    assert f"/lab/tree/notebooks/00_welcome.ipynb?token={token}" in log.read_text()
+
+
+@pytest.mark.slow
+def test_lab_page_has_no_news_popup_and_no_trainer_panels(lab_server):
+    base, token, *_ = lab_server
+    _, html = _get(f"{base}/lab", token)
+    start = html.index('id="jupyter-config-data"')
+    config = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
+    disabled = config["disabledExtensions"]
+    assert "@jupyterlab/apputils-extension:announcements" in disabled
+    assert "@jupyter/nbgrader:formgrader" in disabled
+    assert "@jupyter/nbgrader:assignment-list" not in disabled
+
+
+@pytest.mark.slow
+def test_nbgrader_assignment_list_finds_a_writable_exchange(lab_server):
+    base, token, home, _ = lab_server
+    status, body = _get(f"{base}/assignments?course_id=frontline", token)
+    reply = json.loads(body)
+    assert status == 200 and reply["success"], reply
+    exchange = home / ".local/share/frontline/exchange"
+    assert exchange.is_dir() and os.access(exchange, os.W_OK)
