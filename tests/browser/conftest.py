@@ -219,3 +219,32 @@ def lab_page(lab, page):
 
     shut_down_kernels(lab)
     return page
+
+
+@dataclass(frozen=True)
+class VoilaServer:
+    base: str
+    kit: Path
+
+    def render_url(self, path: str) -> str:
+        return f"{self.base}/voila/render/{path}"
+
+
+@pytest.fixture(scope="session")
+def voila(browser, kit_folder, tmp_path_factory) -> Iterator[VoilaServer]:
+    """Voila serving the kit copy (tree mode), as a facilitator presents a notebook without its code."""
+    run = tmp_path_factory.mktemp("voila")
+    home = run / "home"
+    home.mkdir()
+    port = free_port()
+    log = run / "voila.log"
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "voila", str(kit_folder), "--no-browser", f"--port={port}",
+             "--Voila.ip=127.0.0.1", "--show_tracebacks=True"],
+            env=clean_env(home, kit_folder), stdout=log_file, stderr=subprocess.STDOUT, cwd=run,
+        )
+    base = f"http://127.0.0.1:{port}"
+    wait_for_http(f"{base}/voila/tree", process, log)
+    yield VoilaServer(base=base, kit=kit_folder)
+    stop_process(process)
