@@ -4,46 +4,39 @@ Fixtures:
 
 * ``browser`` (session): one Chromium for the whole run. When Chromium or Playwright is missing the tests are
   skipped with the reason, unless the ``CI`` environment variable is set, in which case they fail: CI must run them.
-* ``page``: a fresh browser context and page per test; after the test a full-page screenshot is saved in
-  ``tests/artifacts/`` (git ignores it) whatever the outcome, with the page's console log beside it.
-* ``kit_folder`` (session): a private copy of the kit's content, so that autosave, progress files and graded
-  submissions never touch the repository.
+* ``page``: a fresh browser context and page per test; after the test a screenshot of every page it opened is saved
+  in ``tests/artifacts/`` (git ignores it) whatever the outcome, with the pages' console log beside it.
+* ``kit_folder`` (session): a private copy of the kit's content.
 * ``lab`` (session): ``frontline lab`` started headless on a free port with a fixed token and a private HOME,
-  stopped by its process id at the end of the run.
+  stopped by its process id at the end of the run; ``lab_page`` a page with no kernel left from earlier tests.
+* ``voila`` (session): Voila over the kit copy.
+
+Servers are shared by the whole session to keep the suite's run time modest; tests open fresh JupyterLab
+workspaces and fresh kernels, so they do not see each other's state.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
-import signal
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from servers import (
+    REPO,
+    LabServer,
+    ServerDidNotStart,
+    VoilaServer,
+    copy_kit,
+    lab_server,
+    launch_chromium,
+    missing_browser_reason,
+    voila_server,
+)
 
-REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
-CHROMIUM = Path(os.environ.get("FRONTLINE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TOKEN = "frontline-browser-test-token"
-KIT_CONTENT = ("data", "notebooks", "exercises", "grading")
+HERE = Path(__file__).parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,9 +44,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
     for item in items:
-        if here in Path(item.fspath).parents:
+        if HERE in Path(item.fspath).parents:
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.slow)
 
@@ -66,62 +58,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-def _missing_browser_reason() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright is not installed (pip install -e '.[test]')"
-    if not CHROMIUM.exists():
-        return f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it)"
-    return None
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float = 90, headers=None) -> None:
-    """Poll ``url`` until it answers (any HTTP status), failing with the server log if the process dies."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5)
-            return
-        except urllib.error.HTTPError:
-            return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if process.poll() is not None or time.monotonic() > deadline:
-                stop_process(process)
-                pytest.fail(f"server at {url} did not start:\n{log.read_text()[-4000:]}")
-            time.sleep(0.3)
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    """Stop one server we started, by its process id (SIGTERM, then SIGKILL)."""
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
-def clean_env(home: Path, kit: Path) -> dict[str, str]:
-    """The environment of a first-time user: private HOME, no inherited Jupyter or Frontline settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "FRONTLINE", "XDG_"))}
-    env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), FRONTLINE_KIT=str(kit))
-    env.pop("DISPLAY", None)
-    return env
-
-
 @pytest.fixture(scope="session")
 def browser():
-    reason = _missing_browser_reason()
+    reason = missing_browser_reason()
     if reason:
         if os.environ.get("CI"):
             pytest.fail(f"browser tests cannot run: {reason}", pytrace=False)
@@ -129,7 +68,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 
@@ -144,8 +83,8 @@ def page(browser, request):
     context.set_default_timeout(30_000)
     page = context.new_page()
     console: list[str] = []
-    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    context.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    context.on("weberror", lambda error: console.append(f"pageerror: {error.error}"))
     yield page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     report = getattr(request.node, "report_call", None)
@@ -163,53 +102,20 @@ def page(browser, request):
 
 @pytest.fixture(scope="session")
 def kit_folder(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("kit")
-    for folder in KIT_CONTENT:
-        if (REPO / folder).is_dir():
-            shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    return root
+    return copy_kit(tmp_path_factory.mktemp("kit"))
 
 
-@dataclass(frozen=True)
-class LabServer:
-    base: str
-    token: str
-    kit: Path
-    home: Path
-    log: Path
-
-    def url(self, path: str) -> str:
-        separator = "&" if "?" in path else "?"
-        return f"{self.base}{path}{separator}token={self.token}"
+def _serve(server, *args):
+    try:
+        with server(*args) as running:
+            yield running
+    except ServerDidNotStart as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def lab(browser, kit_folder, tmp_path_factory) -> Iterator[LabServer]:
-    """`frontline lab` exactly as a trainee starts it, on a free port with a fixed token."""
-    run = tmp_path_factory.mktemp("lab")
-    home = run / "home"
-    home.mkdir()
-    # Tests read the notebook's session state from the page, which JupyterLab exposes only when asked.
-    test_config = run / "jupyter_config"
-    test_config.mkdir()
-    (test_config / "jupyter_server_config.json").write_text('{"LabApp": {"expose_app_in_browser": true}}\n')
-    # Autosave off: a test's outputs must not land in the notebook the next test opens.
-    settings = home / ".jupyter/lab/user-settings/@jupyterlab/docmanager-extension"
-    settings.mkdir(parents=True)
-    (settings / "plugin.jupyterlab-settings").write_text('{"autosave": false}\n')
-    env = clean_env(home, kit_folder)
-    env["JUPYTER_CONFIG_PATH"] = str(test_config)
-    port = free_port()
-    log = run / "lab.log"
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "frontline", "lab", "--port", str(port), "--token", TOKEN, "--no-browser"],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=run,
-        )
-    base = f"http://127.0.0.1:{port}"
-    wait_for_http(f"{base}/api/status", process, log, headers={"Authorization": f"token {TOKEN}"})
-    yield LabServer(base=base, token=TOKEN, kit=kit_folder, home=home, log=log)
-    stop_process(process)
+    yield from _serve(lab_server, kit_folder, tmp_path_factory.mktemp("lab"))
 
 
 @pytest.fixture
@@ -221,30 +127,6 @@ def lab_page(lab, page):
     return page
 
 
-@dataclass(frozen=True)
-class VoilaServer:
-    base: str
-    kit: Path
-
-    def render_url(self, path: str) -> str:
-        return f"{self.base}/voila/render/{path}"
-
-
 @pytest.fixture(scope="session")
 def voila(browser, kit_folder, tmp_path_factory) -> Iterator[VoilaServer]:
-    """Voila serving the kit copy (tree mode), as a facilitator presents a notebook without its code."""
-    run = tmp_path_factory.mktemp("voila")
-    home = run / "home"
-    home.mkdir()
-    port = free_port()
-    log = run / "voila.log"
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "voila", str(kit_folder), "--no-browser", f"--port={port}",
-             "--Voila.ip=127.0.0.1", "--show_tracebacks=True"],
-            env=clean_env(home, kit_folder), stdout=log_file, stderr=subprocess.STDOUT, cwd=run,
-        )
-    base = f"http://127.0.0.1:{port}"
-    wait_for_http(f"{base}/voila/tree", process, log)
-    yield VoilaServer(base=base, kit=kit_folder)
-    stop_process(process)
+    yield from _serve(voila_server, kit_folder, tmp_path_factory.mktemp("voila"))

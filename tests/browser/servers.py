@@ -1,0 +1,175 @@
+"""Servers and a browser for the acceptance tests and the README screenshot script.
+
+Every server is started as its user starts it, on a free port on 127.0.0.1, with a private HOME (a first-time
+user: no inherited Jupyter or Frontline settings) and is stopped by its process id. Each is a context manager that
+yields a small description of the running server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("FRONTLINE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TOKEN = "frontline-browser-test-token"
+KIT_CONTENT = ("data", "notebooks", "exercises", "grading")
+
+
+class ServerDidNotStart(RuntimeError):
+    pass
+
+
+def missing_browser_reason() -> str | None:
+    """Why the browser tests cannot run here, or None if they can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install -e '.[test]')"
+    if not CHROMIUM.exists():
+        return f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it)"
+    return None
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def copy_kit(destination: Path) -> Path:
+    """A private copy of the kit's content, so autosave, progress files and submissions never touch the repo."""
+    for folder in KIT_CONTENT:
+        if (REPO / folder).is_dir():
+            shutil.copytree(REPO / folder, destination / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return destination
+
+
+def clean_env(home: Path, kit: Path) -> dict[str, str]:
+    """The environment of a first-time user: private HOME, no inherited Jupyter or Frontline settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "FRONTLINE", "XDG_"))}
+    env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), FRONTLINE_KIT=str(kit))
+    env.pop("DISPLAY", None)
+    return env
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Stop one server we started, by its process id (SIGTERM, then SIGKILL)."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@contextmanager
+def running(argv: list[str], env: dict[str, str], cwd: Path, ready_url: str, log: Path,
+            headers: dict[str, str] | None = None, timeout: float = 90) -> Iterator[subprocess.Popen]:
+    """Start ``argv``, wait until ``ready_url`` answers (any HTTP status), stop it by pid on exit."""
+    with log.open("w") as log_file:
+        process = subprocess.Popen(argv, env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=cwd)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(urllib.request.Request(ready_url, headers=headers or {}), timeout=5).close()
+                break
+            except urllib.error.HTTPError:
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise ServerDidNotStart(f"{argv[:4]} did not answer {ready_url} ({error}); log:\n"
+                                            + log.read_text()[-4000:]) from None
+                time.sleep(0.3)
+        yield process
+    finally:
+        stop_process(process)
+
+
+def _home(run: Path) -> Path:
+    home = run / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+@dataclass(frozen=True)
+class LabServer:
+    base: str
+    token: str
+    kit: Path
+    home: Path
+    log: Path
+
+    def url(self, path: str) -> str:
+        separator = "&" if "?" in path else "?"
+        return f"{self.base}{path}{separator}token={self.token}"
+
+
+@contextmanager
+def lab_server(kit: Path, run: Path) -> Iterator[LabServer]:
+    """`frontline lab` exactly as a trainee starts it, with a fixed token; autosave off, the app exposed to tests."""
+    home = _home(run)
+    # Autosave off: a test's outputs must not land in the notebook the next test opens.
+    settings = home / ".jupyter/lab/user-settings/@jupyterlab/docmanager-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "plugin.jupyterlab-settings").write_text('{"autosave": false}\n')
+    # Tests read the notebook's session state from the page, which JupyterLab exposes only when asked.
+    test_config = run / "jupyter_config"
+    test_config.mkdir(exist_ok=True)
+    (test_config / "jupyter_server_config.json").write_text('{"LabApp": {"expose_app_in_browser": true}}\n')
+    env = clean_env(home, kit)
+    env["JUPYTER_CONFIG_PATH"] = str(test_config)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = run / "lab.log"
+    argv = [sys.executable, "-m", "frontline", "lab", "--port", str(port), "--token", TOKEN, "--no-browser"]
+    with running(argv, env, run, f"{base}/api/status", log, headers={"Authorization": f"token {TOKEN}"}):
+        yield LabServer(base=base, token=TOKEN, kit=kit, home=home, log=log)
+
+
+@dataclass(frozen=True)
+class VoilaServer:
+    base: str
+    kit: Path
+
+    def render_url(self, path: str) -> str:
+        return f"{self.base}/voila/render/{path}"
+
+
+@contextmanager
+def voila_server(kit: Path, run: Path) -> Iterator[VoilaServer]:
+    """Voila serving the kit (tree mode), as a facilitator presents a notebook without its code."""
+    home = _home(run)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "voila", str(kit), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+            "--show_tracebacks=True"]
+    with running(argv, clean_env(home, kit), run, f"{base}/voila/tree", run / "voila.log"):
+        yield VoilaServer(base=base, kit=kit)
