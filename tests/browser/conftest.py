@@ -10,6 +10,7 @@ Fixtures:
 * ``lab`` (session): ``frontline lab`` started headless on a free port with a fixed token and a private HOME,
   stopped by its process id at the end of the run; ``lab_page`` a page with no kernel left from earlier tests.
 * ``voila`` (session): Voila over the kit copy.
+* ``live_session`` (module): ``frontline live serve`` with the kit's diagnosis workshop plan.
 
 Servers are shared by the whole session to keep the suite's run time modest; tests open fresh JupyterLab
 workspaces and fresh kernels, so they do not see each other's state.
@@ -26,11 +27,13 @@ import pytest
 from servers import (
     REPO,
     LabServer,
+    LiveSession,
     ServerDidNotStart,
     VoilaServer,
     copy_kit,
     lab_server,
     launch_chromium,
+    live_server,
     missing_browser_reason,
     voila_server,
 )
@@ -130,3 +133,9 @@ def lab_page(lab, page):
 @pytest.fixture(scope="session")
 def voila(browser, kit_folder, tmp_path_factory) -> Iterator[VoilaServer]:
     yield from _serve(voila_server, kit_folder, tmp_path_factory.mktemp("voila"))
+
+
+@pytest.fixture(scope="module")
+def live_session(browser, kit_folder, tmp_path_factory) -> Iterator[LiveSession]:
+    """A live session started from the kit's diagnosis workshop plan."""
+    yield from _serve(live_server, kit_folder, tmp_path_factory.mktemp("live"), "data/sessions/diagnosis-workshop.yaml")

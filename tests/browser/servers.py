@@ -173,3 +173,36 @@ def voila_server(kit: Path, run: Path) -> Iterator[VoilaServer]:
             "--show_tracebacks=True"]
     with running(argv, clean_env(home, kit), run, f"{base}/voila/tree", run / "voila.log"):
         yield VoilaServer(base=base, kit=kit)
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    base: str
+    join_code: str
+    facilitator_token: str
+    log: Path
+
+    @property
+    def room_url(self) -> str:
+        return f"{self.base}/room#token={self.facilitator_token}"
+
+
+@contextmanager
+def live_server(kit: Path, run: Path, plan: str | None = None) -> Iterator[LiveSession]:
+    """`frontline live serve` as a facilitator starts it; the join code and the link are read from what it prints."""
+    import re
+
+    home = _home(run)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "frontline", "live", "serve", "--dir", str(run / "session"), "--port", str(port)]
+    if plan:
+        argv += ["--plan", str(kit / plan)]
+    log = run / "live.log"
+    with running(argv, clean_env(home, kit), kit, f"{base}/api/health", log):
+        printed = log.read_text()
+        code = re.search(r"Join code for trainees:\s+(\S+)", printed)
+        token = re.search(r"/room#token=(\S+)", printed)
+        if not (code and token):
+            raise ServerDidNotStart(f"frontline live serve printed no join code or facilitator link:\n{printed}")
+        yield LiveSession(base=base, join_code=code.group(1), facilitator_token=token.group(1), log=log)
