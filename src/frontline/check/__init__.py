@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from frontline.kit import KitPaths
+from frontline.live.plan import check_kit_session_plans
 from frontline.problems import Problem
 
 Checker = Callable[[KitPaths], list[Problem]]
@@ -22,6 +23,7 @@ def check_datasets(paths: KitPaths) -> list[Problem]:
 
 CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
+    ("session plans", check_kit_session_plans),
 ]
 
 

@@ -18,13 +18,15 @@ def _default_folder() -> Path:
         return Path.cwd() / ".frontline" / "live"
 
 
-def _db_url(db: str | None, folder: Path | None) -> str:
-    from frontline.live.store import sqlite_url
+def _db_url(db: str | None, folder: Path | None, must_exist: bool = False) -> str:
+    from frontline.live.store import DB_FILE_NAME, sqlite_url
 
     if db:
         return db
     folder = folder or _default_folder()
-    folder.mkdir(parents=True, exist_ok=True)
+    if must_exist and not (folder / DB_FILE_NAME).is_file():
+        raise click.ClickException(f"no live session in {folder} (expected {folder / DB_FILE_NAME}); "
+                                   "give the --dir you used with `frontline live serve`, or --db")
     return sqlite_url(folder)
 
 
@@ -108,7 +110,7 @@ def export(folder: Path | None, db: str | None, out: Path) -> None:
     from frontline.live.store import SessionStore
     from frontline.live.summary import answers_csv, summary_html, summary_markdown
 
-    url = _db_url(db, folder)
+    url = _db_url(db, folder, must_exist=True)
     store = SessionStore(url)
     out.mkdir(parents=True, exist_ok=True)
     (out / "answers.csv").write_text(answers_csv(store), encoding="utf-8")

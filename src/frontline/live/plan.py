@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from frontline.kit import KitPaths
 from frontline.problems import ContentError, Problem
 
 QUESTION_ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)?$"
@@ -176,8 +177,13 @@ def load_plan(path: Path, kit_root: Path | None = None) -> SessionPlan:
 
 
 def check_session_plans(sessions_folder: Path) -> list[Problem]:
-    """Every plan under ``data/sessions/`` (used by ``frontline check``)."""
+    """Every plan in a folder."""
     problems: list[Problem] = []
     for path in sorted(sessions_folder.glob("*.yaml")):
         problems += validate_plan_text(path.read_text(encoding="utf-8"), path)[1]
     return problems
+
+
+def check_kit_session_plans(paths: KitPaths) -> list[Problem]:
+    """The ``frontline check`` checker: every plan under the kit's ``data/sessions/``."""
+    return check_session_plans(paths.data / "sessions")

@@ -261,6 +261,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
             raise HTTPException(404, "not found")
         return FileResponse(path)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
     @app.get("/api/health")
     def health() -> dict[str, bool]:
         return {"ok": True}

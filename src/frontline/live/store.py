@@ -99,8 +99,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+DB_FILE_NAME = "live-session.sqlite"
+
+
 def sqlite_url(folder: Path) -> str:
-    return f"sqlite:///{(folder / 'live-session.sqlite').resolve()}"
+    """The database URL of the session kept in ``folder`` (the folder is created)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(folder / DB_FILE_NAME).resolve()}"
 
 
 @dataclass(frozen=True)

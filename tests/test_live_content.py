@@ -1,0 +1,123 @@
+"""Session plans, run sheets, distributions and the offline export, without a server."""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from frontline.check import run_checks
+from frontline.cli import cli
+from frontline.kit import KitPaths
+from frontline.live.plan import load_plan
+from frontline.live.runsheet import run_sheet_for
+from frontline.live.store import SessionStore, sqlite_url
+from frontline.live.summary import distribution
+from frontline.problems import ContentError
+
+GOOD_PLAN = """\
+title: Empowerment workshop
+lessons: [05_empowerment]
+questions:
+  - scenario: empowerment/postie-forwarding
+  - id: warm-up/scope
+    kind: choice
+    title: Who may approve a goodwill credit?
+    options: [Any agent, Team lead only]
+    answer: Any agent
+"""
+
+
+def test_the_shipped_plans_are_valid(repo):
+    results = run_checks(KitPaths(repo), only={"session plans"})
+    assert results == {"session plans": []}
+    plan = load_plan(repo / "data" / "sessions" / "diagnosis-workshop.yaml")
+    assert {q.kind for q in plan.questions} == {"choice", "text", "number", "confidence", "scenario"}
+
+
+def test_a_plan_gives_questions_in_order(tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_text(GOOD_PLAN)
+    plan = load_plan(path)
+    assert [q.question_id for q in plan.questions] == ["empowerment/postie-forwarding", "warm-up/scope"]
+    assert plan.questions[0].kind == "scenario" and plan.questions[1].correct == "Any agent"
+
+
+@pytest.mark.parametrize(("broken", "line", "field", "says"), [
+    (GOOD_PLAN.replace("kind: choice", "kind: essay"), 6, "questions[1].kind", "is not one of"),
+    (GOOD_PLAN.replace("answer: Any agent", "answer: Nobody"), 9, "questions[1].answer", "not one of the options"),
+    (GOOD_PLAN.replace("  - scenario: empowerment/postie-forwarding\n", "  - title: only a title\n"), 4,
+     "questions[0]", "needs either `scenario"),
+    (GOOD_PLAN.replace("warm-up/scope", "empowerment/postie-forwarding"), 5, "questions[1]", "used twice"),
+    (GOOD_PLAN.replace("id: warm-up/scope", "id: Warm Up!"), 5, "questions[1].id", "not a valid id"),
+    (GOOD_PLAN + "  - [unclosed\n", 11, None, "not valid YAML"),
+])
+def test_plan_problems_name_file_line_and_field(tmp_path, broken, line, field, says):
+    path = tmp_path / "plan.yaml"
+    path.write_text(broken)
+    with pytest.raises(ContentError) as caught:
+        load_plan(path)
+    problem = caught.value.problems[0]
+    assert (problem.line, problem.field) == (line, field) and says in problem.message
+    assert str(problem).startswith(f"{path}:{line}")
+
+
+def test_serve_refuses_a_broken_plan_with_the_problem(tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_text(GOOD_PLAN.replace("kind: choice", "kind: essay"))
+    result = CliRunner().invoke(cli, ["live", "serve", "--dir", str(tmp_path / "db"), "--plan", str(path)])
+    assert result.exit_code == 1 and f"{path}:6: field 'questions[1].kind'" in result.output
+
+
+def test_run_sheet_lists_sections_notes_and_metadata_problems(tmp_path):
+    notebook = {"cells": [
+        {"cell_type": "markdown", "metadata": {"frontline": {"minutes": 5}}, "source": "Intro text\n## Opening"},
+        {"cell_type": "code", "metadata": {"tags": ["facilitator"]}, "source": "# ask the room first"},
+        {"cell_type": "markdown", "metadata": {"frontline": {"minutes": "ten"}}, "source": "## Broken"},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "04_problem_solving.ipynb"
+    path.write_text(json.dumps(notebook))
+    sheet = run_sheet_for(path)
+    assert [(s.title, s.minutes) for s in sheet.sections] == [("Opening", 5.0)]
+    assert sheet.notes[0].section == "Opening" and sheet.notes[0].text == "# ask the room first"
+    assert any("no `frontline.lesson` metadata" in p for p in sheet.problems)
+    assert any("cell 3: `frontline.minutes` must be a number, got 'ten'" in p for p in sheet.problems)
+
+
+def _session_with_answers(folder: Path) -> SessionStore:
+    store = SessionStore(sqlite_url(folder))
+    store.ensure_secrets(title="Offline export")
+    question = store.add_question("warm-up/how-many", "number", "How many?", minimum=0, maximum=100)
+    for value in (3, 30, 31, 95):
+        participant, _ = store.add_participant(None)
+        store.add_answer(participant, question, uuid.uuid4().hex, "number", value, None, None)
+    return store
+
+
+def test_number_histograms_use_ten_bins_over_wide_ranges(tmp_path):
+    store = _session_with_answers(tmp_path)
+    question = store.questions()[0]
+    dist = distribution(question, store.latest_answers(question))
+    assert len(dist["bars"]) == 10 and [b["count"] for b in dist["bars"]][:4] == [1, 0, 0, 2]
+    assert dist["bars"][-1] == {"label": "90–100", "count": 1}
+
+
+def test_export_command_writes_csv_and_summaries_from_the_database(tmp_path):
+    _session_with_answers(tmp_path / "db").close()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["live", "export", "--dir", str(tmp_path / "db"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((out / "answers.csv").open()))
+    assert [r["answer"] for r in rows] == ["3", "30", "31", "95"] and rows[0]["participant_name"] == ""
+    assert "## 1. How many?" in (out / "summary.md").read_text()
+    assert "4 of 4 answered" in (out / "summary.html").read_text()
+
+
+def test_export_from_a_folder_without_a_session_says_so(tmp_path):
+    result = CliRunner().invoke(cli, ["live", "export", "--dir", str(tmp_path / "nothing")])
+    assert result.exit_code == 1 and "no live session in" in result.output
+    assert not (tmp_path / "nothing").exists()
