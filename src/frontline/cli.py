@@ -14,6 +14,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("frontline.datasets.cli", "data"),
     ("frontline.check.cli", "check"),
     ("frontline.live.cli", "live"),
+    ("frontline.scenarios.cli", "new_scenario"),
 )
 
 

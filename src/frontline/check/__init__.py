@@ -21,9 +21,16 @@ def check_datasets(paths: KitPaths) -> list[Problem]:
     return check_folder(paths.data)
 
 
+def check_scenarios(paths: KitPaths) -> list[Problem]:
+    from frontline.scenarios.loader import check_folder
+
+    return check_folder(paths.data / "scenarios")
+
+
 CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
     ("session plans", check_kit_session_plans),
+    ("scenarios", check_scenarios),
 ]
 
 
