@@ -84,8 +84,17 @@ def _artifact_name(nodeid: str) -> str:
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     context.set_default_timeout(30_000)
-    page = context.new_page()
     console: list[str] = []
+
+    def local_only(route):
+        # No network in the tests: pages may only talk to the servers on this machine.
+        if route.request.url.split("/")[2].split(":")[0] in ("127.0.0.1", "localhost"):
+            return route.continue_()
+        console.append(f"blocked: {route.request.url}")
+        return route.abort()
+
+    context.route(re.compile(r"^https?://"), local_only)
+    page = context.new_page()
     context.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
     context.on("weberror", lambda error: console.append(f"pageerror: {error.error}"))
     yield page

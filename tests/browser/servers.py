@@ -206,3 +206,20 @@ def live_server(kit: Path, run: Path, plan: str | None = None) -> Iterator[LiveS
         if not (code and token):
             raise ServerDidNotStart(f"frontline live serve printed no join code or facilitator link:\n{printed}")
         yield LiveSession(base=base, join_code=code.group(1), facilitator_token=token.group(1), log=log)
+
+
+@dataclass(frozen=True)
+class Presentation:
+    url: str
+    notebook: Path
+
+
+@contextmanager
+def presentation(kit: Path, run: Path, notebook: Path) -> Iterator[Presentation]:
+    """`frontline live present NOTEBOOK`: the notebook shown without code (Voila), as a facilitator projects it."""
+    home = _home(run)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    argv = [sys.executable, "-m", "frontline", "live", "present", str(notebook), "--port", str(port)]
+    with running(argv, clean_env(home, kit), kit, url, run / "present.log"):
+        yield Presentation(url=url, notebook=notebook)
