@@ -26,11 +26,11 @@ def test_the_console_script_is_installed():
 
 def test_data_twice_gives_identical_files(kit_copy):
     runner = CliRunner()
-    before = {p.name: p.read_bytes() for p in (kit_copy / "data").iterdir()}
+    before = {p.name: p.read_bytes() for p in (kit_copy / "data").iterdir() if p.is_file()}
     assert runner.invoke(cli, ["data"]).exit_code == 0
-    once = {p.name: p.read_bytes() for p in (kit_copy / "data").iterdir()}
+    once = {p.name: p.read_bytes() for p in (kit_copy / "data").iterdir() if p.is_file()}
     assert runner.invoke(cli, ["data"]).exit_code == 0
-    twice = {p.name: p.read_bytes() for p in (kit_copy / "data").iterdir()}
+    twice = {p.name: p.read_bytes() for p in (kit_copy / "data").iterdir() if p.is_file()}
     assert once == twice == before
 
 
