@@ -20,8 +20,15 @@ def check_datasets(paths: KitPaths) -> list[Problem]:
     return check_folder(paths.data)
 
 
+def check_lessons(paths: KitPaths) -> list[Problem]:
+    from frontline.lessons.check import check_lessons as check
+
+    return check(paths)
+
+
 CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
+    ("lessons", check_lessons),
 ]
 
 
