@@ -20,6 +20,12 @@ def check_datasets(paths: KitPaths) -> list[Problem]:
     return check_folder(paths.data)
 
 
+def check_scenarios(paths: KitPaths) -> list[Problem]:
+    from frontline.scenarios.loader import check_folder
+
+    return check_folder(paths.data / "scenarios")
+
+
 def check_lessons(paths: KitPaths) -> list[Problem]:
     from frontline.lessons.check import check_lessons as check
 
@@ -28,6 +34,7 @@ def check_lessons(paths: KitPaths) -> list[Problem]:
 
 CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
+    ("scenarios", check_scenarios),
     ("lessons", check_lessons),
 ]
 
