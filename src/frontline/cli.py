@@ -15,6 +15,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("frontline.check.cli", "check"),
     ("frontline.live.cli", "live"),
     ("frontline.scenarios.cli", "new_scenario"),
+    ("frontline.lessons.cli", "lessons"),
 )
 
 
