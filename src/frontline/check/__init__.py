@@ -20,8 +20,15 @@ def check_datasets(paths: KitPaths) -> list[Problem]:
     return check_folder(paths.data)
 
 
+def check_grading(paths: KitPaths) -> list[Problem]:
+    from frontline.grading.checks import check_assignments
+
+    return check_assignments(paths)
+
+
 CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
+    ("grading", check_grading),
 ]
 
 
