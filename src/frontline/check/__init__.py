@@ -33,11 +33,18 @@ def check_lessons(paths: KitPaths) -> list[Problem]:
     return check(paths)
 
 
+def check_grading(paths: KitPaths) -> list[Problem]:
+    from frontline.grading.checks import check_assignments
+
+    return check_assignments(paths)
+
+
 CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
     ("session plans", check_kit_session_plans),
     ("scenarios", check_scenarios),
     ("lessons", check_lessons),
+    ("grading", check_grading),
 ]
 
 

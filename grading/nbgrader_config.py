@@ -1,0 +1,72 @@
+# nbgrader settings of the Frontline course, for trainers (`frontline grade ...`, `nbgrader`, the formgrader).
+#
+# The course folder (releases, submissions, autograded copies, feedback, gradebook.db) is FRONTLINE_COURSE, or
+# .frontline/course inside the kit; its `source` links to the kit's exercises/ folder. The exchange is the same
+# per-user folder `frontline lab` uses for trainees (FRONTLINE_EXCHANGE overrides it), with course id "frontline".
+import os
+from pathlib import Path
+
+from frontline.grading.course import COURSE_ID, course_root_from_environment, prepare_course_folder
+from frontline.grading.preprocessors import (
+    HideTestSource,
+    InsertMarkScheme,
+    RestoreStrippedMetadata,
+    SafeOverwriteCells,
+)
+from frontline.kit import default_exchange_root
+
+c = get_config()  # noqa: F821 - provided by the traitlets config loader
+
+KIT = Path(__file__).resolve().parents[1]
+COURSE = course_root_from_environment(KIT)
+prepare_course_folder(COURSE, KIT)
+
+c.CourseDirectory.root = str(COURSE)
+c.CourseDirectory.course_id = COURSE_ID
+c.CourseDirectory.source_directory = "source"  # a link to the kit's exercises/
+c.Exchange.root = str(default_exchange_root())
+
+# Student code runs with a short leash: a cell that runs longer is interrupted and marked as failed, and the
+# rest of the notebook still runs. FRONTLINE_CELL_TIMEOUT (seconds) overrides it.
+c.Execute.timeout = int(os.environ.get("FRONTLINE_CELL_TIMEOUT", "20"))
+c.Execute.interrupt_on_timeout = True
+
+# Deleted test or answer cells come back from the gradebook, so a deletion costs that question, not the notebook.
+c.OverwriteCells.add_missing_cells = True
+c.OverwriteCells.missing_cell_notification = (
+    "This cell ({cell_id}) was missing from the submission and was restored for grading.\n\n"
+)
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Autograde: repair stripped metadata, restore missing cells safely, then show each manually graded answer's
+# mark scheme (from grading/rubrics/) to graders in the formgrader.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    RestoreStrippedMetadata,
+    SafeOverwriteCells,
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    InsertMarkScheme,
+]
+c.RestoreStrippedMetadata.release_root = str(COURSE / "release")
+c.InsertMarkScheme.rubrics_dir = str(KIT / "grading" / "rubrics")
+c.SafeOverwriteCells.add_missing_cells = True
+
+# Feedback shows results and messages, never the source of (hidden) tests nor the mark schemes.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    HideTestSource,
+]

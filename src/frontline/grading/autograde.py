@@ -1,0 +1,182 @@
+"""Autograde every submission of an assignment, several at once, without stopping on a bad one.
+
+Each submission is graded by nbgrader's Python API in a worker process, into its own copy of the gradebook
+(SQLite takes one writer at a time); the main process merges each result into the course gradebook as it
+arrives, so the gradebook only ever has one writer. Before grading, each submission is inspected (see
+:mod:`frontline.grading.integrity`); afterwards, timed-out cells are noted. A submission that cannot be graded
+at all still gets a gradebook entry with 0 points and an integrity entry saying why.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from frontline.grading.course import Course
+from frontline.grading.integrity import Issue, inspect_autograded, inspect_submission, write_report
+
+
+@dataclass
+class Result:
+    student: str
+    success: bool
+    error: str = ""
+    issues: list[Issue] = field(default_factory=list)
+
+
+def ensure_generated(course: Course, assignment: str) -> None:
+    """Build the student version (and the gradebook entry) if it is missing or older than the source."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    release = course.root / "release" / assignment
+    source_times = [p.stat().st_mtime for p in (course.kit.exercises / assignment).rglob("*") if p.is_file()]
+    fresh = release.is_dir() and all(
+        (release / p.name).exists() and (release / p.name).stat().st_mtime >= max(source_times, default=0)
+        for p in (course.kit.exercises / assignment).glob("*.ipynb"))
+    in_db = False
+    if course.db_path.exists():
+        with Gradebook(course.db_url) as gb:
+            try:
+                gb.find_assignment(assignment)
+                in_db = True
+            except MissingEntry:
+                pass
+    if not (fresh and in_db):
+        generate(course, assignment)
+
+
+class GradingError(RuntimeError):
+    pass
+
+
+def generate(course: Course, assignment: str) -> None:
+    result = course.api().generate_assignment(assignment, force=True)
+    if not result["success"]:
+        raise GradingError(f"could not build the student version of {assignment}:\n{_last_lines(result)}")
+
+
+def _last_lines(result: dict, n: int = 6) -> str:
+    text = result.get("error") or result.get("log") or ""
+    return "\n".join(text.strip().splitlines()[-n:])
+
+
+def submitted_students(course: Course, assignment: str) -> list[str]:
+    submitted = course.root / "submitted"
+    if not submitted.is_dir():
+        return []
+    return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
+
+
+def _grade_one(kit_root: str, course_root: str, exchange: str, assignment: str, student: str, db_path: str) -> dict:
+    """Worker: autograde one student into the gradebook copy at ``db_path``."""
+    from frontline.kit import KitPaths
+
+    course = Course(KitPaths(Path(kit_root)), Path(course_root), Path(exchange))
+    api = course.api(**{"CourseDirectory.db_url": f"sqlite:///{db_path}"})
+    result = api.autograde(assignment, student, force=True, create=True)
+    return {"success": bool(result["success"]), "error": "" if result["success"] else _last_lines(result)}
+
+
+def merge_submission(source_url: str, target_url: str, assignment: str, student: str) -> None:
+    """Copy one student's automatic grades and comments from a job's gradebook into the course gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(source_url) as source, Gradebook(target_url) as target:
+        target.update_or_create_student(student)
+        try:
+            submission = source.find_submission(assignment, student)
+        except MissingEntry:
+            target.update_or_create_submission(assignment, student)
+            return
+        target.update_or_create_submission(assignment, student, timestamp=submission.timestamp)
+        for notebook in submission.notebooks:
+            target_notebook = target.find_submission_notebook(notebook.name, assignment, student)
+            target_notebook.flagged = notebook.flagged
+            target_notebook.late_submission_penalty = notebook.late_submission_penalty
+            for grade in notebook.grades:
+                mine = target.find_grade(grade.name, notebook.name, assignment, student)
+                mine.auto_score = grade.auto_score
+                mine.needs_manual_grade = grade.needs_manual_grade
+            for comment in notebook.comments:
+                mine = target.find_comment(comment.name, notebook.name, assignment, student)
+                mine.auto_comment = comment.auto_comment
+        target.db.commit()
+
+
+def record_zero(course: Course, assignment: str, student: str) -> None:
+    """A submission nbgrader could not grade: 0 on every cell, nothing left to grade by hand."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url) as gb:
+        gb.update_or_create_student(student)
+        submission = gb.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.auto_score is None and grade.manual_score is None:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+def autograde(course: Course, assignment: str, students: list[str] | None = None, jobs: int = 1,
+              on_done: Callable[[Result], None] | None = None) -> list[Result]:
+    """Grade ``students`` (default: everyone in ``submitted/``) with ``jobs`` workers; returns one result each."""
+    ensure_generated(course, assignment)
+    students = students if students is not None else submitted_students(course, assignment)
+    released = {p.stem: p for p in (course.root / "release" / assignment).glob("*.ipynb")}
+    sources = {p.stem: p for p in (course.kit.exercises / assignment).glob("*.ipynb")}
+    results: dict[str, Result] = {}
+    gradable = []
+    for student in students:
+        issues = inspect_submission(course.folder("submitted", student, assignment), assignment, student,
+                                    released, sources)
+        results[student] = Result(student, False, issues=issues)
+        if any((course.folder("submitted", student, assignment) / f"{name}.ipynb").exists() for name in released):
+            gradable.append(student)
+        else:
+            record_zero(course, assignment, student)
+            results[student].error = "no gradable notebook"
+            if on_done:
+                on_done(results[student])
+
+    os.environ.update(course.environment())  # workers inherit the course, kit and exchange
+    with tempfile.TemporaryDirectory(prefix="frontline-grade-") as scratch:
+        template = Path(scratch) / "template.db"
+        shutil.copy2(course.db_path, template)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+            futures = {}
+            for student in gradable:
+                job_db = Path(scratch) / f"{student}.db"
+                shutil.copy2(template, job_db)
+                future = pool.submit(_grade_one, str(course.kit.root), str(course.root), str(course.exchange),
+                                     assignment, student, str(job_db))
+                futures[future] = (student, job_db)
+            for future in as_completed(futures):
+                student, job_db = futures[future]
+                result = results[student]
+                try:
+                    outcome = future.result()
+                except Exception as e:  # the worker itself died: report it, keep going
+                    outcome = {"success": False, "error": f"grading process failed: {type(e).__name__}: {e}"}
+                result.success, result.error = outcome["success"], outcome["error"]
+                merge_submission(f"sqlite:///{job_db}", course.db_url, assignment, student)
+                if not result.success:
+                    record_zero(course, assignment, student)
+                    result.issues.append(Issue(assignment, student, "(whole submission)",
+                                               f"nbgrader could not grade it: {result.error.splitlines()[-1:]}",
+                                               "0 points; see the log with --verbose"))
+                result.issues += inspect_autograded(course.folder("autograded", student, assignment),
+                                                    assignment, student)
+                job_db.unlink(missing_ok=True)
+                if on_done:
+                    on_done(result)
+    ordered = [results[s] for s in students]
+    write_report(course.reports / assignment / "integrity.csv", [i for r in ordered for i in r.issues], set(students))
+    return ordered

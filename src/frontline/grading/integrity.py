@@ -1,0 +1,171 @@
+"""What was wrong with each submission, and what was done about it: the integrity report.
+
+Before grading, :func:`inspect_submission` compares each submitted notebook with the released one and fixes
+what can be fixed without losing anything (a corrupt file is set aside under a new name so nbgrader grades it as
+missing; a misnamed notebook is copied to the expected name). After grading, :func:`inspect_autograded` notes
+cells that timed out. Every finding is an :class:`Issue` naming the file and what was wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import nbformat
+
+CORRUPT_SUFFIX = ".corrupt"
+TIMEOUT_ERRORS = {"CellTimeoutError", "KeyboardInterrupt"}
+
+
+@dataclass(frozen=True)
+class Issue:
+    assignment: str
+    student: str
+    file: str
+    problem: str
+    action: str
+
+    def __str__(self) -> str:
+        return f"{self.student}: {self.file}: {self.problem} ({self.action})"
+
+
+def _nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str | None]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, "not a text file (not a notebook)"
+    except OSError as e:
+        return None, f"cannot be read: {e.strerror}"
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as e:
+        return None, f"not valid JSON (line {e.lineno}: {e.msg}); the file is corrupt or not a notebook"
+    try:
+        return nbformat.reads(text, as_version=4), None
+    except Exception as e:
+        return None, f"JSON but not a notebook: {str(e).splitlines()[0]}"
+
+
+def inspect_submission(folder: Path, assignment: str, student: str, released: dict[str, Path],
+                       sources: dict[str, Path] | None = None) -> list[Issue]:
+    """Check (and where safe, fix) one student's submitted folder against the released notebooks by name.
+
+    ``sources`` (the trainer's notebooks) are accepted as unedited too: test cells there include hidden tests.
+    """
+    sources = sources or {}
+    issues: list[Issue] = []
+    found = {p.stem: p for p in folder.glob("*.ipynb")}
+    unexpected = sorted(set(found) - set(released))
+    for name in sorted(released):
+        expected = folder / f"{name}.ipynb"
+        if name not in found:
+            candidates = [found[u] for u in unexpected]
+            if len(candidates) == 1:
+                shutil.copy2(candidates[0], expected)
+                issues.append(Issue(assignment, student, candidates[0].name,
+                                    f"misnamed: expected {expected.name}",
+                                    f"graded as {expected.name}; the original file is kept"))
+                unexpected.remove(candidates[0].stem)
+            else:
+                names = ", ".join(c.name for c in candidates) or "no notebook at all"
+                issues.append(Issue(assignment, student, expected.name, f"missing (found: {names})",
+                                    "graded as not submitted: 0 points for its cells"))
+                continue
+        issues += _inspect_notebook(expected, assignment, student, released[name], sources.get(name))
+    for name in unexpected:
+        issues.append(Issue(assignment, student, f"{name}.ipynb", "not a notebook of this assignment",
+                            "ignored (kept in the submission folder)"))
+    return issues
+
+
+def _inspect_notebook(path: Path, assignment: str, student: str, released_path: Path,
+                      source_path: Path | None) -> list[Issue]:
+    notebook, error = _read_notebook(path)
+    if notebook is None:
+        aside = path.with_name(path.name + CORRUPT_SUFFIX)
+        path.replace(aside)
+        return [Issue(assignment, student, path.name, error or "unreadable",
+                      f"graded as not submitted: 0 points; kept as {aside.name}")]
+    released = nbformat.read(released_path, as_version=4)
+    issues = []
+    submitted_cells = {}
+    for cell in notebook.cells:
+        grade_id = _nbgrader(cell).get("grade_id")
+        if grade_id:
+            submitted_cells.setdefault(grade_id, cell)
+    released_cells = [(c, _nbgrader(c)) for c in released.cells if _nbgrader(c).get("grade_id")]
+    original_sources: dict[str, set[str]] = {meta["grade_id"]: {c.source} for c, meta in released_cells}
+    if source_path is not None:
+        for c in nbformat.read(source_path, as_version=4).cells:
+            if _nbgrader(c).get("grade_id") in original_sources:
+                original_sources[_nbgrader(c)["grade_id"]].add(c.source)
+    if not submitted_cells and released_cells:
+        same_layout = len(notebook.cells) == len(released.cells)
+        issues.append(Issue(assignment, student, path.name, "all nbgrader cell metadata was stripped",
+                            "metadata restored by cell position; tests restored from the gradebook" if same_layout
+                            else "tests restored from the gradebook; answers could not be located: 0 points for them"))
+        return issues
+    for cell, meta in released_cells:
+        grade_id = meta["grade_id"]
+        mine = submitted_cells.get(grade_id)
+        if mine is None:
+            kind = "test" if meta.get("grade") and not meta.get("solution") else "answer"
+            action = ("restored from the gradebook" if meta.get("grade")
+                      else "not restored: its question's tests will fail")
+            issues.append(Issue(assignment, student, path.name,
+                                f"{kind} cell {grade_id} was deleted (or lost its metadata)", action))
+            continue
+        if mine.cell_type != cell.cell_type:
+            issues.append(Issue(assignment, student, path.name,
+                                f"cell {grade_id} was changed from {cell.cell_type} to {mine.cell_type}",
+                                f"changed back to {cell.cell_type} for grading"))
+        if meta.get("locked") and mine.source not in original_sources[grade_id]:
+            what = "test cell" if meta.get("grade") else "read-only cell"
+            issues.append(Issue(assignment, student, path.name, f"{what} {grade_id} was edited",
+                                "the original was restored from the gradebook for grading"))
+    return issues
+
+
+def inspect_autograded(folder: Path, assignment: str, student: str) -> list[Issue]:
+    """Cells that were interrupted for running too long (infinite loops and the like)."""
+    issues = []
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            notebook = nbformat.read(path, as_version=4)
+        except Exception:
+            continue
+        for index, cell in enumerate(notebook.cells):
+            errors = [o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if TIMEOUT_ERRORS.intersection(errors):
+                where = _nbgrader(cell).get("grade_id") or f"cell {index + 1}"
+                issues.append(Issue(assignment, student, path.name, f"{where} ran past the time limit",
+                                    "interrupted; the rest of the notebook was graded"))
+    return issues
+
+
+def write_report(path: Path, issues: list[Issue], replace_students: set[str]) -> None:
+    """Write the report, keeping earlier entries of students not graded in this run."""
+    kept: list[Issue] = []
+    if path.exists():
+        with path.open(newline="", encoding="utf-8") as handle:
+            kept = [Issue(**row) for row in csv.DictReader(handle) if row["student"] not in replace_students]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = sorted([*kept, *issues], key=lambda i: (i.student, i.file, i.problem))
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, [f.name for f in fields(Issue)], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(asdict(i) for i in rows)
+
+
+def read_report(path: Path) -> list[Issue]:
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [Issue(**row) for row in csv.DictReader(handle)]

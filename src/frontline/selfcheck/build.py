@@ -1,0 +1,60 @@
+"""Refresh the self-check digests from the source notebooks (the trainer's copy with solutions).
+
+Each source notebook's code cells are run in order in a fresh namespace, in the notebook's own folder, and the
+digest of every self-checked answer is recorded. Run it after changing an exercise or the data:
+``frontline grade digests``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from frontline.selfcheck import DIGESTS_FILE, digest
+from frontline.selfcheck.questions import EXERCISES
+
+PLACES = 3
+
+
+def run_source_notebook(notebook: Path) -> dict[str, Any]:
+    """Execute the code cells of ``notebook`` in-process and return the resulting namespace."""
+    nb = nbformat.read(notebook, as_version=4)
+    namespace: dict[str, Any] = {"__name__": "__frontline_source__"}
+    previous = Path.cwd()
+    os.chdir(notebook.parent)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    exec(compile(cell.source, f"{notebook.name}:{cell.get('id', '?')}", "exec"), namespace)
+    finally:
+        os.chdir(previous)
+    return namespace
+
+
+def compute_digests(exercises_dir: Path) -> dict[str, dict[str, Any]]:
+    from frontline.selfcheck import _call_safely
+
+    digests: dict[str, dict[str, Any]] = {}
+    for name, make_questions in EXERCISES.items():
+        namespace = run_source_notebook(exercises_dir / name / f"{name}.ipynb")
+        for question in make_questions():
+            value = namespace[question.variable]
+            if question.call_with is not None:
+                value = [_call_safely(value, args) for args in question.call_with]
+            digests[question.key] = {"digest": digest(question.key, value, PLACES), "places": PLACES}
+    return digests
+
+
+def write_digests(exercises_dir: Path, target: Path = DIGESTS_FILE) -> Path:
+    target.write_text(json.dumps(compute_digests(exercises_dir), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    from frontline.selfcheck import _digests
+
+    _digests.cache_clear()
+    return target
