@@ -9,7 +9,6 @@ Fixtures:
 * ``kit_folder`` (session): a private copy of the kit's content.
 * ``lab`` (session): ``frontline lab`` started headless on a free port with a fixed token and a private HOME,
   stopped by its process id at the end of the run; ``lab_page`` a page with no kernel left from earlier tests.
-* ``voila`` (session): Voila over the kit copy.
 * ``live_session`` (module): ``frontline live serve`` with the kit's diagnosis workshop plan.
 
 Servers are shared by the whole session to keep the suite's run time modest; tests open fresh JupyterLab
@@ -29,13 +28,11 @@ from servers import (
     LabServer,
     LiveSession,
     ServerDidNotStart,
-    VoilaServer,
     copy_kit,
     lab_server,
     launch_chromium,
     live_server,
     missing_browser_reason,
-    voila_server,
 )
 
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -137,11 +134,6 @@ def lab_page(lab, page):
 
     shut_down_kernels(lab)
     return page
-
-
-@pytest.fixture(scope="session")
-def voila(browser, kit_folder, tmp_path_factory) -> Iterator[VoilaServer]:
-    yield from _serve(voila_server, kit_folder, tmp_path_factory.mktemp("voila"))
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import urllib.request
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 _workspaces = itertools.count()
 
@@ -80,3 +81,19 @@ def shut_down_kernels(lab) -> None:
     for session in sessions:
         request = urllib.request.Request(f"{lab.base}/api/sessions/{session['id']}", method="DELETE", headers=headers)
         urllib.request.urlopen(request, timeout=30).close()
+
+
+def run_new_cell(page: Page, code: str) -> Locator:
+    """Add a code cell at the end of the notebook, type ``code`` into it, run it with Shift+Enter; returns the cell."""
+    nb = notebook(page)
+    nb.locator(".jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")  # command mode: insert a cell below and select it
+    cells = nb.locator(".jp-Cell")
+    expect(cells.last).to_have_class(re.compile(r"jp-mod-selected"))
+    cell = cells.nth(cells.count() - 1)  # Shift+Enter on the last cell adds another one after it
+    page.keyboard.press("Enter")
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
+    expect(cell.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]:"), timeout=60_000)
+    return cell

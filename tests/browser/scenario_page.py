@@ -23,8 +23,10 @@ class ScenarioWidget:
     @classmethod
     def first_in(cls, page_or_area: Page | Locator) -> ScenarioWidget:
         """The first rendered scenario widget (an output holding a Submit and a Hint button)."""
+        page = page_or_area if isinstance(page_or_area, Page) else page_or_area.page
         outputs = page_or_area.locator(".jp-OutputArea-output")
-        widget = outputs.filter(has=page_or_area.get_by_role("button", name=_label("Submit"))).first
+        # a `has=` locator is matched inside each output, so it must start from the page, not from the area
+        widget = outputs.filter(has=page.get_by_role("button", name=_label("Submit"))).first
         expect(widget).to_be_visible(timeout=60_000)
         return cls(widget)
 
@@ -53,9 +55,26 @@ class ScenarioWidget:
     def choose(self, index: int = 0) -> str:
         """Pick a choice (radio button) by position; returns its label."""
         radio = self.root.get_by_role("radio").nth(index)
-        radio.check()
-        label = radio.locator("xpath=..").inner_text().strip()
-        return label
+        label = radio.locator("xpath=..")
+        label.click()  # the label holds the input; a long label that wraps would cover the input itself
+        expect(radio).to_be_checked()
+        return label.inner_text().strip()
+
+    # ipywidgets writes the options of a dropdown with non-breaking spaces
+    _OPTION_TEXTS = "s => Array.from(s.options).map(o => o.text.replace(/\\u00a0/g, ' '))"
+
+    @property
+    def persona_select(self) -> Locator:
+        return self.root.get_by_label("Customer persona")
+
+    def persona(self) -> str:
+        """The name of the customer persona the scenario is played against."""
+        index = self.persona_select.evaluate("s => s.selectedIndex")
+        return self.persona_select.evaluate(self._OPTION_TEXTS)[index]
+
+    def set_persona(self, name: str) -> None:
+        names = self.persona_select.evaluate(self._OPTION_TEXTS)
+        self.persona_select.select_option(index=names.index(name))
 
     def submit(self) -> Locator:
         self.button("Submit").click()

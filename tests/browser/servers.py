@@ -140,6 +140,11 @@ def lab_server(kit: Path, run: Path) -> Iterator[LabServer]:
     settings = home / ".jupyter/lab/user-settings/@jupyterlab/docmanager-extension"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "plugin.jupyterlab-settings").write_text('{"autosave": false}\n')
+    # Every cell attached and laid out: by default JupyterLab skips laying out cells outside the viewport, which
+    # hides their widgets from role-based lookups until scrolled to.
+    tracker = home / ".jupyter/lab/user-settings/@jupyterlab/notebook-extension"
+    tracker.mkdir(parents=True, exist_ok=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}\n')
     # Tests read the notebook's session state from the page, which JupyterLab exposes only when asked.
     test_config = run / "jupyter_config"
     test_config.mkdir(exist_ok=True)
@@ -152,27 +157,6 @@ def lab_server(kit: Path, run: Path) -> Iterator[LabServer]:
     argv = [sys.executable, "-m", "frontline", "lab", "--port", str(port), "--token", TOKEN, "--no-browser"]
     with running(argv, env, run, f"{base}/api/status", log, headers={"Authorization": f"token {TOKEN}"}):
         yield LabServer(base=base, token=TOKEN, kit=kit, home=home, log=log)
-
-
-@dataclass(frozen=True)
-class VoilaServer:
-    base: str
-    kit: Path
-
-    def render_url(self, path: str) -> str:
-        return f"{self.base}/voila/render/{path}"
-
-
-@contextmanager
-def voila_server(kit: Path, run: Path) -> Iterator[VoilaServer]:
-    """Voila serving the kit (tree mode), as a facilitator presents a notebook without its code."""
-    home = _home(run)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    argv = [sys.executable, "-m", "voila", str(kit), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--show_tracebacks=True"]
-    with running(argv, clean_env(home, kit), run, f"{base}/voila/tree", run / "voila.log"):
-        yield VoilaServer(base=base, kit=kit)
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,24 @@
-"""Trainee: `frontline lab` serves JupyterLab, and the lesson notebooks run and respond in it."""
+"""Trainee: `frontline lab` serves JupyterLab on the welcome notebook, without pop-ups or trainer tools."""
 
 from __future__ import annotations
 
-from lab_page import notebook, open_notebook, run_all_cells
+import re
+
 from playwright.sync_api import expect
 
 
-def test_welcome_notebook_runs_in_jupyterlab(lab, lab_page):
-    open_notebook(lab_page, lab, "notebooks/00_welcome.ipynb")
-    nb = notebook(lab_page)
-    expect(nb.locator(".jp-MarkdownCell h1").first).to_contain_text("Welcome to Frontline")
-    # no news pop-up and no trainer panels in the trainee's lab
-    expect(lab_page.locator(".jp-Notification-Toast")).to_have_count(0)
+def test_lab_opens_on_the_welcome_notebook_with_the_assignments_menu_only(lab, lab_page):
+    printed = re.search(r"open this address in a browser: (\S+)", lab.log.read_text())
+    assert printed, "frontline lab printed no address to open"
+    lab_page.goto(printed.group(1))
+    expect(lab_page.locator(".jp-NotebookPanel-toolbar")).to_be_visible(timeout=60_000)
+    expect(lab_page.get_by_role("tab", name="00_welcome.ipynb")).to_have_attribute("aria-selected", "true")
+    expect(lab_page.locator(".jp-MarkdownCell h1").first).to_contain_text("Welcome")
+    expect(lab_page.locator(".jp-StatusBar-Widget")).to_contain_text("| Idle", timeout=60_000)
+    # no news/update pop-up asking for consent
+    expect(lab_page.locator(".jp-Notification-Toast, .jp-toast-message")).to_have_count(0)
 
-    state = run_all_cells(lab_page)
-
-    assert state["total"] >= 3
-    outputs = nb.locator(".jp-OutputArea-output")
-    expect(outputs.filter(has_text="Frontline 0.1.0 is ready.")).to_have_count(1)
-    expect(outputs.filter(has_text="Resolved at first contact: 70%")).to_have_count(1)
-    # the pandas table renders as an HTML table with the columns asked for
-    expect(nb.locator(".jp-OutputArea-output table th", has_text="contacts_to_resolve")).to_have_count(1)
+    lab_page.locator(".lm-MenuBar-item", has_text="Nbgrader").click()
+    menu = lab_page.locator(".lm-Menu").last
+    expect(menu.get_by_role("menuitem", name="Assignment List")).to_be_visible()
+    expect(menu.get_by_role("menuitem", name="Formgrader")).to_have_count(0)

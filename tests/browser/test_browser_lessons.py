@@ -1,0 +1,101 @@
+"""Trainee: every lesson notebook opens in `frontline lab`, runs from Run > Run All Cells, and answers the trainee.
+
+For each lesson the test reads its metadata: a lesson that uses scenarios has its first scenario widget driven
+(a hint, then an answer or a move of a slider, each with the feedback checked as the page shows it); a lesson
+without one has its practice question asked for a hint in a new cell, as a trainee types it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+from lab_page import notebook, open_notebook, run_all_cells, run_new_cell
+from playwright.sync_api import expect
+from scenario_page import ScenarioWidget
+from servers import REPO
+
+LESSONS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def lesson_metadata(path):
+    return json.loads(path.read_text())["metadata"].get("frontline", {}).get("lesson", {})
+
+
+def scenario_content(scenario_id: str) -> dict:
+    return yaml.safe_load((REPO / "data" / "scenarios" / f"{scenario_id}.yaml").read_text())
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_lesson_runs_in_lab_and_responds(lab, lab_page, path):
+    lesson = lesson_metadata(path)
+    assert lesson, f"{path.name} has no frontline.lesson metadata"
+    open_notebook(lab_page, lab, f"notebooks/{path.name}")
+    run_all_cells(lab_page)
+    nb = notebook(lab_page)
+    expect(nb.locator(".jp-MarkdownCell h1").first).to_contain_text(lesson["title"])
+
+    if lesson["scenarios"]:
+        contents = {sid: scenario_content(sid) for sid in lesson["scenarios"]}
+        scenario = ScenarioWidget.first_in(nb)
+        scenario.root.scroll_into_view_if_needed()
+        title = scenario.title.inner_text()
+        matching = [c for c in contents.values() if c["title"] == title]
+        assert matching, f"first widget {title!r} is none of the lesson's scenarios {list(contents)}"
+        content = matching[0]
+        expect(scenario.ask_hint().first).to_contain_text(f"Hint 1 of {len(content['hints'])}: {content['hints'][0]}")
+        drive_by_kind(scenario, content)
+    else:
+        practice = nb.locator(".jp-OutputArea-output", has_text="not answered yet")
+        expect(practice.first).to_contain_text("✘ not answered yet")
+        cell = run_new_cell(lab_page, "q.hint()")
+        expect(cell.locator(".jp-OutputArea-output")).to_have_text(re.compile(r"^Hint: \S"))
+
+
+def personas() -> list[dict]:
+    return yaml.safe_load((REPO / "data" / "scenarios" / "personas.yaml").read_text())["personas"]
+
+
+def option_score(option: dict, persona: str | None) -> float:
+    return option.get("score_by_persona", {}).get(persona, option.get("score", 0))
+
+
+def drive_by_kind(scenario: ScenarioWidget, content: dict) -> None:
+    """Give an answer the way this kind of scenario takes one, and check the page shows the verdict."""
+    kind = content["kind"]
+    if kind == "choice":
+        persona = None
+        if content.get("personas"):
+            names = {p["id"]: p["name"] for p in personas()}
+            shown = scenario.persona()
+            persona = next((pid for pid, name in names.items() if name == shown), None)
+            assert persona, f"the persona shown, {shown!r}, is not in personas.yaml"
+        scores = [option_score(option, persona) for option in content["options"]]
+        best = scores.index(max(scores))
+        scenario.choose(best)
+        expect(scenario.submit()).to_contain_text("✔ Correct")
+        if persona:
+            # the same reply, judged for another customer, is no longer the best one
+            other = next(p for p in content["personas"] if option_score(content["options"][best], p) < 1)
+            scenario.set_persona(names[other])
+            expect(scenario.feedback).to_have_count(0)  # a new customer starts a new attempt
+            scenario.choose(best)
+            feedback = scenario.submit()
+            expect(feedback).not_to_contain_text("✔ Correct")
+            expect(feedback).to_contain_text(f"Judged for the customer persona {names[other]}")
+    elif kind == "calculator":
+        results = scenario.root.locator("table").first
+        before = results.inner_text()
+        slider = scenario.root.get_by_role("slider").first
+        slider.focus()
+        slider.press("End")  # keyboard: the slider jumps to its maximum
+        expect(results).not_to_have_text(before)
+    elif kind == "ordering":
+        # the steps start shuffled; submitting them as they stand is judged with partial credit, step by step
+        expect(scenario.submit()).to_contain_text(re.compile(r"of \d+ steps are in exactly the right place"))
+    else:
+        # every other kind: the solution stays closed before an attempt, and says so
+        scenario.button("Show solution").click()
+        expect(scenario.root.get_by_role("alert")).to_contain_text("after your first attempt")
