@@ -245,13 +245,13 @@ class Scenario:
         ui.notice.value = notice(self._notice)
         ui.feedback.value = self._feedback.to_html() if self._feedback else ""
         shown = self.hints_shown
-        ui.hints.value = "".join(f"<p>💡 <strong>Hint {i} of {self.hints_total}:</strong> {html.escape(text)}</p>"
+        ui.hints.value = "".join(f"<p><strong>Hint {i} of {self.hints_total}:</strong> {html.escape(text)}</p>"
                                  for i, text in enumerate(shown, 1))
         ui.hint.disabled = len(shown) >= self.hints_total
         ui.hint.description = "Hint" if not shown else f"Next hint ({len(shown)}/{self.hints_total} seen)"
         if len(shown) >= self.hints_total:
             ui.hint.description = f"All {self.hints_total} hints shown"
-        ui.solution_box.value = (f"<div><strong>📖 Solution</strong>{markdown(self._solution_text())}</div>"
+        ui.solution_box.value = (f"<div><strong>Solution</strong>{markdown(self._solution_text())}</div>"
                                  if self._solution_shown else "")
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
