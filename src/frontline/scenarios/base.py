@@ -202,7 +202,7 @@ class Scenario:
         if self.personas:
             options = [(self.spec.personas[p]["name"], p) for p in self.personas]
             ui.persona = w.Dropdown(options=options, value=self._persona, description="Customer persona",
-                                    style={"description_width": "initial"})
+                                    style={"description_width": "initial"}, layout=w.Layout(width="480px"))
             ui.persona_text = w.HTML()
             ui.persona.observe(lambda change: self._ui_action(lambda: self.set_persona(change["new"]))(),
                                names="value")
