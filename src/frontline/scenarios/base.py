@@ -197,7 +197,9 @@ class Scenario:
     def _build_ui(self) -> None:
         ui = SimpleNamespace()
         self.ui = ui
-        ui.header = w.HTML(f"<h3>{html.escape(self.title)}</h3>{markdown(self.data['intro'])}")
+        sources = "; ".join(self.data.get("sources", []))
+        ui.header = w.HTML(f"<h3>{html.escape(self.title)}</h3>{markdown(self.data['intro'])}"
+                           + (f"<p><small>Sources: {html.escape(sources)}</small></p>" if sources else ""))
         parts: list[w.Widget] = [ui.header]
         if self.personas:
             options = [(self.spec.personas[p]["name"], p) for p in self.personas]
