@@ -18,6 +18,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("frontline.lab.cli", "lab"),
     ("frontline.datasets.cli", "data"),
     ("frontline.check.cli", "check"),
+    ("frontline.scenarios.cli", "new_scenario"),
 )
 
 
