@@ -27,6 +27,7 @@ def test_progress_survives_a_kernel_restart(tmp_path):
     assert (entry.attempts, entry.solved, entry.hints_used, entry.best_score, entry.last_score) == (2, True, 1, 1, 1)
     # a new session (a fresh scenario object) sees the earlier attempts: the solution is open at once
     again = frontline.scenario("choice/welcome-practice", store=ProgressStore(path))
+    assert "Your record here: 2 attempt(s), best score 100%, ✔ solved" in (again.widget and again.ui).record.value
     assert again.solution().startswith("Solution:")
 
 
