@@ -118,7 +118,9 @@ class Scenario:
         """The next hint (each call reveals one more)."""
         total = self.hints_total
         if self._hints_shown >= total:
-            return Message(f"No more hints: you have seen all {total}. Submit an answer, then `solution()` opens.")
+            after = "`solution()` shows the worked answer." if self.solution_available else \
+                "Submit an answer, then `solution()` opens."
+            return Message(f"No more hints: you have seen all {total}. {after}")
         self._hints_shown += 1
         try:
             self.store.record_hints(self.id, self._hints_shown)
@@ -129,7 +131,12 @@ class Scenario:
 
     @property
     def solution_available(self) -> bool:
-        return self._attempts > 0 or self.store.get(self.id).attempts > 0
+        if self._attempts > 0:
+            return True
+        try:
+            return self.store.get(self.id).attempts > 0
+        except OSError:  # an unreadable progress file only means no earlier attempt can be proven
+            return False
 
     def solution(self) -> Message:
         """The worked solution, available once you have made at least one attempt."""
