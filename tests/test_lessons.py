@@ -148,6 +148,17 @@ def test_checker_finds_an_unlisted_scenario_call_outputs_and_bad_minutes(kit):
     assert "frontline.minutes must be a whole number above 0, not 'ten'" in found
 
 
+def test_checker_requires_sections_to_add_up_to_the_teaching_minutes(kit):
+    def change(nb):
+        timed = [c for c in nb["cells"] if "minutes" in c["metadata"].get("frontline", {})]
+        timed[0]["metadata"]["frontline"]["minutes"] += 4
+
+    edit_lesson(kit, "03_diagnosis", change)
+    (found,) = messages(kit)
+    assert "field 'frontline.lesson.teaching_minutes'" in found
+    assert "the timed sections add up to 39 minutes but teaching_minutes is 35" in found
+
+
 def test_checker_reports_invalid_json_with_its_line(kit):
     path = kit / "notebooks" / "06_complaints_and_recovery.ipynb"
     lines = path.read_text("utf-8").splitlines()
@@ -172,12 +183,14 @@ def test_checker_and_sync_catch_an_edited_header(kit):
 def test_lessons_sync_command_checks_and_writes(kit, monkeypatch):
     monkeypatch.setenv("FRONTLINE_KIT", str(kit))
     edit_lesson(kit, "08_measuring_service",
-                lambda nb: nb["metadata"]["frontline"]["lesson"].update(teaching_minutes=99))
+                lambda nb: nb["metadata"]["frontline"]["lesson"].update(exercise_minutes=99))
     stale = CliRunner().invoke(cli, ["lessons", "sync", "--check"])
     assert stale.exit_code == 1 and "out of date: notebooks/08_measuring_service.ipynb" in stale.output
     assert "out of date: README.md" in stale.output
     assert CliRunner().invoke(cli, ["lessons", "sync"]).exit_code == 0
     assert CliRunner().invoke(cli, ["lessons", "sync", "--check"]).exit_code == 0
+    readme = (kit / "README.md").read_text()
+    assert "| 8 | [Measuring service](notebooks/08_measuring_service.ipynb) | 30 + 99 |" in readme
     checked = CliRunner().invoke(cli, ["check", "--only", "lessons"])
     assert checked.exit_code == 0, checked.output
 
