@@ -138,12 +138,12 @@ def test_checker_finds_missing_prerequisite_scenario_and_exercise(kit):
 def test_checker_finds_an_unlisted_scenario_call_outputs_and_bad_minutes(kit):
     def change(nb):
         nb["cells"].append({"cell_type": "code", "id": "extra-call", "metadata": {}, "execution_count": 3,
-                            "outputs": [], "source": 'frontline.scenario("choice/four-levels")'})
+                            "outputs": [], "source": 'frontline.scenario("diagnosis/late-delivery")'})
         nb["cells"][1]["metadata"]["frontline"] = {"minutes": "ten"}
 
     edit_lesson(kit, "02_what_customers_value", change)
     found = "\n".join(messages(kit))
-    assert "opens scenario 'choice/four-levels' but does not list it" in found
+    assert "opens scenario 'diagnosis/late-delivery' but does not list it" in found
     assert "stored with outputs or an execution count" in found
     assert "frontline.minutes must be a whole number above 0, not 'ten'" in found
 

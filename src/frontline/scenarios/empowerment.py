@@ -129,9 +129,8 @@ class EmpowermentScenario(Scenario):
         policy = self.data["policy"]
         if result["within_scope"]:
             ratio = max(0.0, result["net"]) / best["net"] if best["net"] > 0 else 1.0
-            score = min(1.0, 0.4 + 0.6 * ratio)
-            if score >= 0.995:
-                score = 1.0
+            # within 5% of the best net counts as right: a few dollars of generosity is not a mistake
+            score = 1.0 if ratio >= 0.95 else 0.4 + 0.6 * ratio
         else:
             score = 0.0
         messages = []
@@ -183,11 +182,16 @@ class EmpowermentScenario(Scenario):
         ui.action = w.RadioButtons(options=[(label, key) for key, label in ACTIONS.items()], value=None,
                                    description="Your decision", style=WIDE, layout=w.Layout(width="auto"))
         ui.action.observe(lambda change: change["new"] and self._ui_action(
-            lambda: self.choose_action(change["new"]))(), names="value")
+            lambda: self._ui_choose_action(change["new"]))(), names="value")
         ui.amount = w.BoundedFloatText(value=0, min=0, max=1_000_000, step=1,
                                        description=f"Amount you grant ({self.unit})", style=WIDE)
         ui.amount.observe(lambda change: self._ui_action(lambda: self.set_amount(change["new"]))(), names="value")
         return w.VBox([ui.case, ui.action, ui.amount])
+
+    def _ui_choose_action(self, action: str) -> None:
+        self.choose_action(action)
+        if self._amount is None:  # the amount box already shows a value (0): that is the trainee's amount
+            self.set_amount(self.ui.amount.value)
 
     def _refresh_body(self) -> None:
         ui = self.ui

@@ -9,6 +9,7 @@ unreachable node and that every path through it reaches an ending. Every problem
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
 import json
@@ -127,10 +128,14 @@ def validate_file(file: Path, personas: dict[str, dict[str, Any]]) -> tuple[Scen
     if located.data.get("kind") not in (None, kind):
         problems.append(located.problem(("kind",), f"says kind {located.data['kind']!r} but the file is in the "
                                                    f"{kind!r} folder"))
-    if problems:
-        return None, problems
     from frontline.scenarios.checks import KIND_CHECKS, check_personas_exist
 
+    if problems:
+        # Still report broken references where the file's shape allows, so one run lists every mistake; the
+        # reference checks assume a schema-valid file, so a crash here only means "fix the schema errors first".
+        with contextlib.suppress(KeyError, TypeError, AttributeError, ValueError, IndexError):
+            problems += check_personas_exist(located, personas) + KIND_CHECKS[kind](located, personas)
+        return None, problems
     problems += check_personas_exist(located, personas)
     problems += KIND_CHECKS[kind](located, personas)
     if problems:
