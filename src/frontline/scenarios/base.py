@@ -197,12 +197,14 @@ class Scenario:
     def _build_ui(self) -> None:
         ui = SimpleNamespace()
         self.ui = ui
-        ui.header = w.HTML(f"<h3>{html.escape(self.title)}</h3>{markdown(self.data['intro'])}")
+        sources = "; ".join(self.data.get("sources", []))
+        ui.header = w.HTML(f"<h3>{html.escape(self.title)}</h3>{markdown(self.data['intro'])}"
+                           + (f"<p><small>Sources: {html.escape(sources)}</small></p>" if sources else ""))
         parts: list[w.Widget] = [ui.header]
         if self.personas:
             options = [(self.spec.personas[p]["name"], p) for p in self.personas]
             ui.persona = w.Dropdown(options=options, value=self._persona, description="Customer persona",
-                                    style={"description_width": "initial"})
+                                    style={"description_width": "initial"}, layout=w.Layout(width="480px"))
             ui.persona_text = w.HTML()
             ui.persona.observe(lambda change: self._ui_action(lambda: self.set_persona(change["new"]))(),
                                names="value")
@@ -245,13 +247,13 @@ class Scenario:
         ui.notice.value = notice(self._notice)
         ui.feedback.value = self._feedback.to_html() if self._feedback else ""
         shown = self.hints_shown
-        ui.hints.value = "".join(f"<p>💡 <strong>Hint {i} of {self.hints_total}:</strong> {html.escape(text)}</p>"
+        ui.hints.value = "".join(f"<p><strong>Hint {i} of {self.hints_total}:</strong> {html.escape(text)}</p>"
                                  for i, text in enumerate(shown, 1))
         ui.hint.disabled = len(shown) >= self.hints_total
         ui.hint.description = "Hint" if not shown else f"Next hint ({len(shown)}/{self.hints_total} seen)"
         if len(shown) >= self.hints_total:
             ui.hint.description = f"All {self.hints_total} hints shown"
-        ui.solution_box.value = (f"<div><strong>📖 Solution</strong>{markdown(self._solution_text())}</div>"
+        ui.solution_box.value = (f"<div><strong>Solution</strong>{markdown(self._solution_text())}</div>"
                                  if self._solution_shown else "")
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:

@@ -71,6 +71,12 @@ class CalculatorScenario(Scenario):
     def outputs(self) -> dict[str, float]:
         return self.model.compute(**self._inputs)
 
+    @property
+    def visible_outputs(self) -> dict[str, float]:
+        """The outputs shown under the chart (the author may hide one that would give the answer away)."""
+        shown = self.data.get("show_outputs")
+        return {k: v for k, v in self.outputs.items() if shown is None or k in shown}
+
     def set(self, **values: float) -> dict[str, float]:
         """Move sliders, e.g. ``set(retention=0.85)``; returns the new outputs."""
         sliders = {s["name"]: s for s in self.data["sliders"]}
@@ -214,7 +220,7 @@ class CalculatorScenario(Scenario):
             ui.chart_key = key
             ui.chart.value = self.chart_png()
             rows = "".join(f"<tr><th scope='row'>{html.escape(OUTPUT_LABELS.get(n, (n,))[0])}</th>"
-                           f"<td>{html.escape(format_output(n, v))}</td></tr>" for n, v in self.outputs.items())
+                           f"<td>{html.escape(format_output(n, v))}</td></tr>" for n, v in self.visible_outputs.items())
             caption = "<caption>Results for these inputs (the chart shows the same)</caption>"
             ui.results.value = f"<table>{caption}{rows}</table>"
         if self._answer_value is not None and ui.answer.value != self._answer_value:
