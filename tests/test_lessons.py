@@ -68,7 +68,7 @@ def test_course_map_lists_every_lesson_with_minutes():
     for lesson in lessons:
         assert f"[{lesson.title}](notebooks/{lesson.path.name})" in text
         assert f"| {lesson.teaching_minutes} + {lesson.exercise_minutes} |" in text
-    assert f"{sum(lesson.teaching_minutes for lesson in lessons)} minutes of teaching" in text
+    assert f"{sum(lesson.teaching_minutes for lesson in lessons)} minutes of lessons" in text
 
 
 # --- the checker on broken copies ------------------------------------------------------------------------------
