@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -50,6 +51,16 @@ def test_every_lesson_has_timed_sections_facilitator_notes_and_a_chart(path):
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "chart(" in code or "plt." in code or ".plot(" in code
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_facilitator_timing_matches_the_header(path):
+    """The facilitator notes repeat the lesson time in words; they must agree with the metadata."""
+    nb = nbformat.read(path, as_version=4)
+    minutes = nb.metadata["frontline"]["lesson"]["teaching_minutes"]
+    notes = "\n".join(facilitator_cells(nb))
+    found = re.findall(r"\*\*Timing:\*\* (\d+) minutes", notes)
+    assert found == [str(minutes)]
 
 
 def test_the_kit_lessons_pass_the_checker(repo):
