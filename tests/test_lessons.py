@@ -170,6 +170,20 @@ def test_checker_requires_sections_to_add_up_to_the_teaching_minutes(kit):
     assert "the timed sections add up to 39 minutes but teaching_minutes is 35" in found
 
 
+def test_checker_reports_a_notebook_without_a_lesson_header(kit):
+    edit_lesson(kit, "02_what_customers_value", lambda nb: nb["metadata"].pop("frontline"))
+    (found,) = messages(kit)
+    assert found.startswith("notebooks/02_what_customers_value.ipynb")
+    assert "field 'frontline.lesson'" in found and "no lesson header" in found
+
+
+def test_course_map_command_prints_the_map(kit, monkeypatch):
+    monkeypatch.setenv("FRONTLINE_KIT", str(kit))
+    result = CliRunner().invoke(cli, ["lessons", "course-map"])
+    assert result.exit_code == 0
+    assert result.output.strip() in (kit / "README.md").read_text()
+
+
 def test_checker_reports_invalid_json_with_its_line(kit):
     path = kit / "notebooks" / "06_complaints_and_recovery.ipynb"
     lines = path.read_text("utf-8").splitlines()
