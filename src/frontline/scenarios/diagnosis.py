@@ -55,7 +55,7 @@ class DiagnosisScenario(Scenario):
         return found
 
     @property
-    def key_facts(self) -> list[str]:
+    def _key_facts(self) -> list[str]:
         return [f["id"] for f in self.data["facts"] if f.get("key")]
 
     def _question(self, qid: str) -> dict[str, Any]:
@@ -94,7 +94,7 @@ class DiagnosisScenario(Scenario):
     def _grade(self) -> Feedback:
         issue = next(i for i in self.data["issues"] if i["id"] == self._issue)
         right = bool(issue.get("correct"))
-        key = self.key_facts
+        key = self._key_facts
         found = [f for f in key if f in self.revealed_facts]
         score = 0.6 * right + 0.4 * len(found) / len(key)
         messages = [("✔ " if right else "✘ ") + f"You named: {issue['text']} — {issue['feedback']}"]
