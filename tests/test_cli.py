@@ -61,3 +61,11 @@ def test_check_lists_every_problem_with_file_line_row_and_column(kit_copy):
     assert "data/tickets.csv:6: row 5: column 'priority': value 'critical' is not one of low" in result.output
     assert "data/tickets.csv:10: row 9: column 'priority'" in result.output
     assert "2 problem(s)" in result.output
+
+
+def test_outside_a_kit_the_message_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.setenv("FRONTLINE_KIT", str(tmp_path / "nowhere"))
+    result = CliRunner().invoke(cli, ["check"])
+    assert result.exit_code == 1
+    assert "FRONTLINE_KIT=" in result.output and "does not point at a Frontline kit" in result.output
+    assert "Traceback" not in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -52,6 +53,16 @@ def test_every_lesson_has_timed_sections_facilitator_notes_and_a_chart(path):
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_facilitator_timing_matches_the_header(path):
+    """The facilitator notes repeat the lesson time in words; they must agree with the metadata."""
+    nb = nbformat.read(path, as_version=4)
+    minutes = nb.metadata["frontline"]["lesson"]["teaching_minutes"]
+    notes = "\n".join(facilitator_cells(nb))
+    found = re.findall(r"\*\*Timing:\*\* (\d+) minutes", notes)
+    assert found == [str(minutes)]
+
+
 def test_the_kit_lessons_pass_the_checker(repo):
     assert check_lessons(KitPaths(repo)) == []
 
@@ -68,7 +79,7 @@ def test_course_map_lists_every_lesson_with_minutes():
     for lesson in lessons:
         assert f"[{lesson.title}](notebooks/{lesson.path.name})" in text
         assert f"| {lesson.teaching_minutes} + {lesson.exercise_minutes} |" in text
-    assert f"{sum(lesson.teaching_minutes for lesson in lessons)} minutes of teaching" in text
+    assert f"{sum(lesson.teaching_minutes for lesson in lessons)} minutes of lessons" in text
 
 
 # --- the checker on broken copies ------------------------------------------------------------------------------
@@ -138,14 +149,39 @@ def test_checker_finds_missing_prerequisite_scenario_and_exercise(kit):
 def test_checker_finds_an_unlisted_scenario_call_outputs_and_bad_minutes(kit):
     def change(nb):
         nb["cells"].append({"cell_type": "code", "id": "extra-call", "metadata": {}, "execution_count": 3,
-                            "outputs": [], "source": 'frontline.scenario("choice/four-levels")'})
+                            "outputs": [], "source": 'frontline.scenario("diagnosis/late-delivery")'})
         nb["cells"][1]["metadata"]["frontline"] = {"minutes": "ten"}
 
     edit_lesson(kit, "02_what_customers_value", change)
     found = "\n".join(messages(kit))
-    assert "opens scenario 'choice/four-levels' but does not list it" in found
+    assert "opens scenario 'diagnosis/late-delivery' but does not list it" in found
     assert "stored with outputs or an execution count" in found
     assert "frontline.minutes must be a whole number above 0, not 'ten'" in found
+
+
+def test_checker_requires_sections_to_add_up_to_the_teaching_minutes(kit):
+    def change(nb):
+        timed = [c for c in nb["cells"] if "minutes" in c["metadata"].get("frontline", {})]
+        timed[0]["metadata"]["frontline"]["minutes"] += 4
+
+    edit_lesson(kit, "03_diagnosis", change)
+    (found,) = messages(kit)
+    assert "field 'frontline.lesson.teaching_minutes'" in found
+    assert "the timed sections add up to 39 minutes but teaching_minutes is 35" in found
+
+
+def test_checker_reports_a_notebook_without_a_lesson_header(kit):
+    edit_lesson(kit, "02_what_customers_value", lambda nb: nb["metadata"].pop("frontline"))
+    (found,) = messages(kit)
+    assert found.startswith("notebooks/02_what_customers_value.ipynb")
+    assert "field 'frontline.lesson'" in found and "no lesson header" in found
+
+
+def test_course_map_command_prints_the_map(kit, monkeypatch):
+    monkeypatch.setenv("FRONTLINE_KIT", str(kit))
+    result = CliRunner().invoke(cli, ["lessons", "course-map"])
+    assert result.exit_code == 0
+    assert result.output.strip() in (kit / "README.md").read_text()
 
 
 def test_checker_reports_invalid_json_with_its_line(kit):
@@ -172,12 +208,14 @@ def test_checker_and_sync_catch_an_edited_header(kit):
 def test_lessons_sync_command_checks_and_writes(kit, monkeypatch):
     monkeypatch.setenv("FRONTLINE_KIT", str(kit))
     edit_lesson(kit, "08_measuring_service",
-                lambda nb: nb["metadata"]["frontline"]["lesson"].update(teaching_minutes=99))
+                lambda nb: nb["metadata"]["frontline"]["lesson"].update(exercise_minutes=99))
     stale = CliRunner().invoke(cli, ["lessons", "sync", "--check"])
     assert stale.exit_code == 1 and "out of date: notebooks/08_measuring_service.ipynb" in stale.output
     assert "out of date: README.md" in stale.output
     assert CliRunner().invoke(cli, ["lessons", "sync"]).exit_code == 0
     assert CliRunner().invoke(cli, ["lessons", "sync", "--check"]).exit_code == 0
+    readme = (kit / "README.md").read_text()
+    assert "| 8 | [Measuring service](notebooks/08_measuring_service.ipynb) | 30 + 99 |" in readme
     checked = CliRunner().invoke(cli, ["check", "--only", "lessons"])
     assert checked.exit_code == 0, checked.output
 

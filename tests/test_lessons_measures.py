@@ -43,5 +43,7 @@ def test_pareto_chart_stars_the_vital_few_and_labels_bars():
     assert labels == ["★ a", "★ b", "c", "d", "e"]
     bars = bar_chart(pd.Series({"x": 0.25}), "share", fmt="{:.0%}")
     assert [t.get_text() for t in bars.texts] == ["25%"]
-    lines = line_chart([1, 2], {"kept": [1, 2]}, "t")
-    assert [t.get_text() for t in lines.texts] == ["kept"]
+    two = line_chart([1, 2], {"kept": [1, 2], "lost": [2, 1]}, "t")
+    assert [t.get_text() for t in two.texts] == ["kept", "lost"]
+    one = line_chart([1, 2], {"share": [0.5, 0.75]}, "t", point_format="{:.0%}")
+    assert [t.get_text() for t in one.texts] == ["50%", "75%"] and one.get_legend() is None

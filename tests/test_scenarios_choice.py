@@ -84,3 +84,21 @@ def test_wrong_types_explain_themselves(store):
         s.choose("maybe")
     with pytest.raises(AnswerTypeError, match="exactly one"):
         s.choose("policy", "open-question")
+
+
+def test_tick_all_that_apply_gives_partial_credit_and_does_not_reveal_which_were_missed(store):
+    s = frontline.scenario("choice/internal-or-external", store=store)
+    ui = s.widget and s.ui
+    ui.checkboxes["sales-rep"].value = True
+    ui.checkboxes["supplier"].value = True
+    assert s.chosen == ["sales-rep", "supplier"]
+    ui.submit.click()
+    result = s.feedback
+    assert result.score == 0 and "You left out 2 option(s)" in ui.feedback.value
+    assert "new starter" not in ui.feedback.value.lower()  # the missed options are counted, not named
+    ui.checkboxes["supplier"].value = False
+    ui.checkboxes["new-starter"].value = True
+    ui.submit.click()
+    assert s.feedback.partial and s.feedback.score == pytest.approx(2 / 3)
+    s.choose("sales-rep", "new-starter", "cfo")
+    assert s.submit().correct and ui.checkboxes["cfo"].value

@@ -63,15 +63,27 @@ def bar_chart(values: pd.Series, title: str, xlabel: str = "", ylabel: str = "",
 
 
 def line_chart(x: Sequence[float], lines: Mapping[str, Sequence[float]], title: str, xlabel: str = "",
-               ylabel: str = "", ax: Axes | None = None) -> Axes:
-    """One line per series, each with its own marker and a label at its end (not only a legend colour)."""
+               ylabel: str = "", ax: Axes | None = None, point_format: str | None = None) -> Axes:
+    """One line per series, each with its own marker; with several series each is also named at its end (not
+    only by a legend colour). ``point_format`` (e.g. ``"{:.0%}"``) writes every point's value beside it."""
     ax = _axes(ax)
     markers = "osd^vx*"
+    xs = list(x)
     for i, (name, ys) in enumerate(lines.items()):
-        ax.plot(list(x), list(ys), marker=markers[i % len(markers)], label=name)
-        ax.annotate(name, (list(x)[-1], list(ys)[-1]), textcoords="offset points", xytext=(4, 0), fontsize=8)
+        ys = list(ys)
+        ax.plot(xs, ys, marker=markers[i % len(markers)], label=name)
+        if len(lines) > 1:
+            ax.annotate(name, (xs[-1], ys[-1]), textcoords="offset points", xytext=(5, 0), fontsize=8,
+                        va="center")
+        if point_format:
+            for px, py in zip(xs, ys, strict=True):
+                ax.annotate(point_format.format(py), (px, py), textcoords="offset points", xytext=(0, 7),
+                            fontsize=8, ha="center")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(frameon=False)
+    if len(lines) > 1:
+        ax.legend(frameon=False)
+        ax.margins(x=0.15)
+    ax.margins(y=0.12)
     return ax

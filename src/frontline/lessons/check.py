@@ -15,6 +15,7 @@ from frontline.lessons.metadata import (
     lesson_notebooks,
     read_notebook,
     scenario_calls,
+    timed_sections,
     validate_metadata,
 )
 from frontline.lessons.render import HEADER_MARK, stale_cells
@@ -90,6 +91,11 @@ def check_notebook(path: Path, paths: KitPaths, known_ids: dict[str, int]) -> li
     if lesson.exercise and exercises is not None and lesson.exercise not in exercises:
         problems.append(at("exercise", f"exercise {lesson.exercise!r} is not an assignment in exercises/ "
                                        f"(found: {', '.join(sorted(exercises))})"))
+    sections = timed_sections(nb)
+    planned = sum(section.minutes for section in sections)
+    if sections and planned != lesson.teaching_minutes:
+        problems.append(at("teaching_minutes", f"the timed sections add up to {planned} minutes but "
+                                               f"teaching_minutes is {lesson.teaching_minutes}"))
     for mark, index in stale_cells(nb, lesson):
         what = "header" if mark == HEADER_MARK else "key points"
         state = "is missing" if index is None else "differs from the metadata"

@@ -24,13 +24,13 @@ def _bullets(items: tuple[str, ...]) -> str:
 
 def _minutes(lesson: Lesson) -> str:
     if lesson.exercise_minutes:
-        return f"{lesson.teaching_minutes} min teaching + {lesson.exercise_minutes} min exercises"
+        return f"{lesson.teaching_minutes} min lesson + {lesson.exercise_minutes} min graded exercise"
     return f"{lesson.teaching_minutes} min"
 
 
 def render_header(lesson: Lesson) -> str:
     """The lesson's opening markdown cell."""
-    before = ", ".join(f"[{p}]({p}.ipynb)" for p in lesson.prerequisites) or "nothing"
+    before = ", ".join(f"[Lesson {int(p[:2])}]({p}.ipynb)" for p in lesson.prerequisites) or "nothing"
     exercise = f"`{lesson.exercise}` (Assignments panel)" if lesson.exercise else "none"
     return "\n".join([
         HEADER_MARK,
@@ -98,7 +98,7 @@ def sync_notebook(path: Path, lesson: Lesson) -> bool:
 def course_map(lessons: list[Lesson]) -> str:
     """The README course map: one row per lesson, with minutes and what it teaches."""
     rows = [
-        "| # | Lesson | Minutes (teaching + exercises) | What it teaches | Graded exercise |",
+        "| # | Lesson | Minutes (lesson + graded exercise) | What it teaches | Graded exercise |",
         "|---|---|---|---|---|",
     ]
     for lesson in lessons:
@@ -115,7 +115,7 @@ def course_map(lessons: list[Lesson]) -> str:
         "",
         *rows,
         "",
-        f"In all: {teaching} minutes of teaching and {exercises} minutes of exercises "
+        f"In all: {teaching} minutes of lessons and {exercises} minutes of graded exercises "
         f"({total // 60} h {total % 60:02d} min).",
     ])
 

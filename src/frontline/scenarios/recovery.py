@@ -159,9 +159,14 @@ class RecoveryScenario(Scenario):
         if getattr(ui, "reply_key", None) != key:
             ui.reply_key = key
             ui.reply_buttons = {}
-            for reply_id in self.replies:
-                btn = w.Button(description=self.reply_text(reply_id), tooltip="Say this",
-                               layout=w.Layout(width="auto"))
+            rows = []
+            # Short button captions (long ones would be cut off) with the full reply as text beside each.
+            for number, reply_id in enumerate(self.replies, 1):
+                btn = w.Button(description=f"Say reply {number}", tooltip=f"Say: {self.reply_text(reply_id)}",
+                               layout=w.Layout(width="130px", flex="0 0 auto"))
                 btn.on_click(self._ui_action(lambda rid=reply_id: self.reply(rid)))
                 ui.reply_buttons[reply_id] = btn
-            ui.reply_box.children = tuple(ui.reply_buttons.values())
+                rows.append(w.HBox([btn, w.HTML(f"<span><strong>{number}.</strong> "
+                                                f"{html.escape(self.reply_text(reply_id))}</span>",
+                                                layout=w.Layout(flex="1 1 auto"))]))
+            ui.reply_box.children = tuple(rows)
