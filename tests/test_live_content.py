@@ -121,3 +121,31 @@ def test_export_from_a_folder_without_a_session_says_so(tmp_path):
     result = CliRunner().invoke(cli, ["live", "export", "--dir", str(tmp_path / "nothing")])
     assert result.exit_code == 1 and "no live session in" in result.output
     assert not (tmp_path / "nothing").exists()
+
+
+def test_the_schema_is_portable_to_postgresql():
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateTable
+
+    from frontline.live.store import metadata
+
+    ddl = "\n".join(str(CreateTable(table).compile(dialect=postgresql.dialect()))
+                    for table in metadata.sorted_tables)
+    assert "CONSTRAINT uq_answer_idempotency UNIQUE (participant_id, idempotency_key)" in ddl
+    assert "answer JSON NOT NULL" in ddl
+
+
+def test_a_database_url_without_its_driver_says_what_to_install():
+    try:
+        import psycopg2  # noqa: F401
+    except ModuleNotFoundError:
+        with pytest.raises(ModuleNotFoundError, match=r"pip install 'psycopg\[binary\]'") as caught:
+            SessionStore("postgresql://trainer:secret@127.0.0.1:5/frontline")
+        assert "secret" not in str(caught.value)
+    else:
+        pytest.skip("a PostgreSQL driver is installed here")
+
+
+def test_serve_explains_a_database_url_it_cannot_use():
+    result = CliRunner().invoke(cli, ["live", "serve", "--db", "nonsense://somewhere"])
+    assert result.exit_code == 1 and "--db: not a database URL SQLAlchemy understands" in result.output

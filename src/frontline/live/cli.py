@@ -80,6 +80,7 @@ def serve(folder: Path | None, db: str | None, host: str, port: int, plan: Path 
     link, every answer kept).
     """
     import uvicorn
+    from sqlalchemy.exc import ArgumentError
 
     from frontline.live.server import ServeOptions, create_app, prepare
     from frontline.problems import ContentError
@@ -90,6 +91,10 @@ def serve(folder: Path | None, db: str | None, host: str, port: int, plan: Path 
                                         extra={"rate_per_minute": rate_per_minute}))
     except ContentError as e:
         raise click.ClickException(f"the session plan has problems:\n{e}") from e
+    except ModuleNotFoundError as e:
+        raise click.ClickException(str(e)) from e
+    except ArgumentError as e:
+        raise click.ClickException(f"--db: not a database URL SQLAlchemy understands: {e}") from e
     base = f"http://{_shown_host(host)}:{port}"
     click.echo(f"Frontline live session: {settings.store.get_setting('title') or 'Live session'}")
     click.echo(f"  Join code for trainees:  {settings.join_code}")

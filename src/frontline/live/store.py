@@ -39,7 +39,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
 # Join codes avoid letters and digits that are easy to confuse when read off a projector (0/O, 1/I/L).
@@ -156,7 +156,14 @@ class SessionStore:
         if url.startswith("sqlite"):
             # Why: uvicorn's worker threads share the engine; writers wait for the lock instead of failing.
             connect_args = {"check_same_thread": False, "timeout": 30}
-        self.engine: Engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        try:
+            self.engine: Engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        except ModuleNotFoundError as e:
+            raise ModuleNotFoundError(
+                f"the database URL {make_url(url).render_as_string(hide_password=True)} needs the Python driver "
+                f"{e.name!r}, which is not installed; for PostgreSQL run: pip install 'psycopg[binary]' and use "
+                "a postgresql+psycopg://user:password@host/database URL"
+            ) from e
         # SQLite allows one writer at a time and its busy handler waits by sleeping, which makes queued writers
         # slow under a burst; taking turns in-process is much faster. PostgreSQL needs no such lock.
         self._write_lock: threading.Lock | contextlib.nullcontext = contextlib.nullcontext()
