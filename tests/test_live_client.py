@@ -62,12 +62,14 @@ def test_trainee_answers_reach_the_room_and_survive_an_outage(session_server, ca
     assert "frontline.live.flush()" in first_move.feedback.value
     publish(AnswerEvent("diagnosis/late-delivery", "choice", "offer-refund", correct=False, score=0.0))
     assert len(client.outbox) == 2
+    assert "⚠" in client.status_widget.value and "2 answer(s) waiting to be sent" in client.status_widget.value
     assert live.flush()[0].status == KEPT and len(client.outbox) == 2  # still down: kept, not lost
 
     session_server.start()
     results = live.flush()
     assert [r.status for r in results] == [SENT, SENT] and client.outbox == []
     assert "✔ Sent to the session." in first_move.feedback.value  # the widget learns its answer arrived
+    assert "✔" in client.status_widget.value and "4 answer(s) sent" in client.status_widget.value
     answers = [(a["question_id"], a["answer"]) for a in stored_answers(fac, client)]
     assert answers[2:] == [("poll/first-move", "Refund"), ("diagnosis/late-delivery", "offer-refund")]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import uuid
 from pathlib import Path
@@ -149,3 +150,14 @@ def test_a_database_url_without_its_driver_says_what_to_install():
 def test_serve_explains_a_database_url_it_cannot_use():
     result = CliRunner().invoke(cli, ["live", "serve", "--db", "nonsense://somewhere"])
     assert result.exit_code == 1 and "--db: not a database URL SQLAlchemy understands" in result.output
+
+
+def test_typed_text_cannot_become_a_spreadsheet_formula(tmp_path):
+    from frontline.live.summary import answers_csv
+
+    store = SessionStore(sqlite_url(tmp_path))
+    question = store.add_question("warm-up/word", "text", "One word?")
+    participant, _ = store.add_participant("=HYPERLINK(\"http://x\")")
+    store.add_answer(participant, question, uuid.uuid4().hex, "text", "=1+1", None, None)
+    row = next(csv.DictReader(io.StringIO(answers_csv(store))))
+    assert row["answer"] == "'=1+1" and row["participant_name"].startswith("'=")

@@ -93,6 +93,12 @@ EXPORT_COLUMNS = ["answer_number", "received_at_utc", "question_id", "round", "p
                   "kind", "answer", "correct", "score", "counted", "idempotency_key"]
 
 
+def _spreadsheet_safe(value: Any) -> str:
+    """Text a trainee typed, made safe to open in a spreadsheet: a leading =, +, -, @ would start a formula."""
+    text = _label(value)
+    return "'" + text if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def answers_csv(store: SessionStore) -> str:
     """Every answer ever received, one row each; ``counted`` marks the ones in the room's current distribution."""
     counted = {a.answer_number for _, answers in store.iter_questions_with_answers() for a in answers}
@@ -102,7 +108,8 @@ def answers_csv(store: SessionStore) -> str:
     for a in store.answers():
         writer.writerow([
             a.answer_number, datetime.fromtimestamp(a.received_at, UTC).isoformat(timespec="seconds"),
-            a.question_id, a.round, a.participant_id, a.participant_name or "", a.kind, _label(a.answer),
+            a.question_id, a.round, a.participant_id, _spreadsheet_safe(a.participant_name or ""), a.kind,
+            _spreadsheet_safe(a.answer),
             "" if a.correct is None else str(a.correct).lower(), "" if a.score is None else a.score,
             str(a.answer_number in counted).lower(), a.idempotency_key,
         ])
