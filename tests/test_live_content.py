@@ -161,3 +161,15 @@ def test_typed_text_cannot_become_a_spreadsheet_formula(tmp_path):
     store.add_answer(participant, question, uuid.uuid4().hex, "text", "=1+1", None, None)
     row = next(csv.DictReader(io.StringIO(answers_csv(store))))
     assert row["answer"] == "'=1+1" and row["participant_name"].startswith("'=")
+
+
+def test_check_reports_plans_naming_missing_scenarios(kit_copy):
+    (kit_copy / "data" / "sessions").mkdir(exist_ok=True)
+    (kit_copy / "data" / "sessions" / "mine.yaml").write_text(GOOD_PLAN)
+    (kit_copy / "data" / "scenarios" / "empowerment").mkdir(parents=True)
+    (kit_copy / "data" / "sessions" / "diagnosis-workshop.yaml").unlink(missing_ok=True)
+    problems = run_checks(KitPaths(kit_copy), only={"session plans"})["session plans"]
+    assert [(p.line, p.field) for p in problems] == [(4, "questions[0].scenario")]
+    assert "scenario 'empowerment/postie-forwarding' not found" in problems[0].message
+    (kit_copy / "data" / "scenarios" / "empowerment" / "postie-forwarding.yaml").write_text("title: Postie\n")
+    assert run_checks(KitPaths(kit_copy), only={"session plans"})["session plans"] == []

@@ -185,5 +185,20 @@ def check_session_plans(sessions_folder: Path) -> list[Problem]:
 
 
 def check_kit_session_plans(paths: KitPaths) -> list[Problem]:
-    """The ``frontline check`` checker: every plan under the kit's ``data/sessions/``."""
-    return check_session_plans(paths.data / "sessions")
+    """The ``frontline check`` checker: every plan under the kit's ``data/sessions/``, and (once the kit has
+    scenarios) that every scenario a plan names exists."""
+    sessions = paths.data / "sessions"
+    problems = check_session_plans(sessions)
+    scenarios = paths.data / "scenarios"
+    if problems or not scenarios.is_dir():
+        return problems
+    for path in sorted(sessions.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text)
+        for index, item in enumerate(yaml.safe_load(text)["questions"]):
+            if "scenario" in item and not (scenarios / f"{item['scenario']}.yaml").is_file():
+                problems.append(Problem(path, f"scenario {item['scenario']!r} not found (expected "
+                                              f"data/scenarios/{item['scenario']}.yaml)",
+                                        line=_line_of(node, ["questions", index, "scenario"]),
+                                        field=f"questions[{index}].scenario"))
+    return problems
