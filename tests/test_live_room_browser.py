@@ -30,6 +30,7 @@ def test_room_view_shows_answers_and_runs_the_question_from_the_keyboard(tmp_pat
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(f"{server.url}/room#token={server.token}")
             page.get_by_text(server.code).wait_for()
+            assert server.token not in page.url  # the projected address bar does not show the secret
 
             open_button = page.get_by_role("button", name=f"Open question {number}")
             open_button.focus()
@@ -50,6 +51,8 @@ def test_room_view_shows_answers_and_runs_the_question_from_the_keyboard(tmp_pat
             card.get_by_text("✔ Answer revealed").wait_for()
             assert "✔ Ask what they expected and when (answer)" in card.inner_text()
             assert "Diagnosis comes before the remedy" in card.inner_text()
+            page.reload()  # the token survives a reload in this tab
+            page.get_by_text("✔ Answer revealed").wait_for()
             assert errors == []
             browser.close()
     finally:

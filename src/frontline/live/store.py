@@ -171,6 +171,9 @@ class SessionStore:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             self._write_lock = threading.Lock()
         metadata.create_all(self.engine)
+        database = self.engine.url.database if url.startswith("sqlite") else None
+        if database and database != ":memory:" and Path(database).exists():
+            Path(database).chmod(0o600)  # it holds the facilitator token and everyone's answers
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Connection]:

@@ -1,8 +1,16 @@
 // The facilitator's room view. Plain JavaScript, no build step: polls the session API and redraws.
-// The facilitator token comes from the link's #token= fragment (never sent in a URL to the server).
+// The facilitator token comes from the link's #token= fragment (never sent in a URL to the server). It is moved
+// into this tab's session storage and wiped from the address bar at once, so a projected browser does not show it.
 "use strict";
 
-const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
+const token = (() => {
+  const fromLink = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (fromLink) {
+    sessionStorage.setItem("frontline-facilitator-token", fromLink);
+    history.replaceState(null, "", location.pathname);
+  }
+  return fromLink || sessionStorage.getItem("frontline-facilitator-token") || "";
+})();
 const POLL_MS = 1500;
 let state = null;
 let sheets = [];
