@@ -133,7 +133,9 @@ def summary_markdown(store: SessionStore) -> str:
                   + (f" · round {question.round}" if question.round > 1 else ""), ""]
         if question.prompt:
             lines += [f"> {question.prompt}", ""]
-        if "bars" in dist:
+        if "bars" in dist and not dist["bars"]:
+            lines += ["(no answers)", ""]
+        elif "bars" in dist:
             total = dist["responses"]
             width = max((len(b["label"]) for b in dist["bars"]), default=0)
             lines.append("```")
