@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from live_support import LiveServer
 
+import frontline
 import frontline.live as live
 from frontline.answers import AnswerEvent, publish
 from frontline.live.client import KEPT, REJECTED, SENT, LiveSessionError, PendingAnswer
+from frontline.scenarios import ProgressStore
 
 
 @pytest.fixture(scope="module")
 def session_server(tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("live"), "--code", "JOINME").start()
+    kit = Path(__file__).resolve().parents[1]
+    server = LiveServer(tmp_path_factory.mktemp("live"), "--code", "JOINME", env={"FRONTLINE_KIT": str(kit)}).start()
     yield server
     server.stop()
 
@@ -81,6 +86,32 @@ def test_trainee_answers_reach_the_room_and_survive_an_outage(session_server, ca
         "answer": delivered["answer"], "correct": None, "score": None}))
     assert [r.status for r in client.flush()] == [SENT]
     assert len(stored_answers(fac, client)) == 4
+    fac.close()
+
+
+@pytest.mark.slow
+def test_a_real_scenario_widget_reaches_the_room_with_the_scenarios_own_words(session_server, tmp_path):
+    fac = session_server.facilitator()
+    number = add_open_question(fac, scenario="choice/four-levels")
+    client = live.join(session_server.url, session_server.code)
+    for option in ("ease", "functional"):
+        scenario = frontline.scenario("choice/four-levels", store=ProgressStore(tmp_path / f"{option}.json"))
+        ui = scenario.widget and scenario.ui  # building the widget creates its controls
+        ui.choices.value = option
+        ui.submit.click()
+    assert [(a["answer"], a["correct"]) for a in stored_answers(fac, client)] == [("ease", True),
+                                                                                  ("functional", False)]
+    fac.post(f"/api/facilitator/questions/{number}/reveal")
+    room = next(q for q in fac.get("/api/facilitator/state").json()["questions"] if q["number"] == number)
+    assert room["title"] == "Which level of service failed?"
+    bars = {b["label"]: b["count"] for b in room["distribution"]["bars"]}
+    # one trainee per answer: the second answer replaced the first, as a changed mind does
+    assert bars == {"Level 1: functional delivery": 1, "Level 2: ease of access and communication": 0,
+                    "Level 3: how people treated the customer": 0,
+                    "Level 4: how the service made the customer feel": 0}
+    assert room["correct"] == "Level 2: ease of access and communication"
+    assert room["debrief"].startswith("Level 2, ease of access and communication.")
+    assert [b["count"] for b in room["distribution"]["judged_bars"]] == [0, 0, 1]
     fac.close()
 
 

@@ -164,12 +164,41 @@ def test_typed_text_cannot_become_a_spreadsheet_formula(tmp_path):
 
 
 def test_check_reports_plans_naming_missing_scenarios(kit_copy):
-    (kit_copy / "data" / "sessions").mkdir(exist_ok=True)
-    (kit_copy / "data" / "sessions" / "mine.yaml").write_text(GOOD_PLAN)
-    (kit_copy / "data" / "scenarios" / "empowerment").mkdir(parents=True)
-    (kit_copy / "data" / "sessions" / "diagnosis-workshop.yaml").unlink(missing_ok=True)
+    (kit_copy / "data" / "sessions" / "mine.yaml").write_text(
+        GOOD_PLAN.replace("empowerment/postie-forwarding", "empowerment/no-such-scenario"))
     problems = run_checks(KitPaths(kit_copy), only={"session plans"})["session plans"]
     assert [(p.line, p.field) for p in problems] == [(4, "questions[0].scenario")]
-    assert "scenario 'empowerment/postie-forwarding' not found" in problems[0].message
-    (kit_copy / "data" / "scenarios" / "empowerment" / "postie-forwarding.yaml").write_text("title: Postie\n")
+    assert "scenario 'empowerment/no-such-scenario' not found" in problems[0].message
+    (kit_copy / "data" / "scenarios" / "empowerment" / "no-such-scenario.yaml").write_text("title: Now it exists\n")
     assert run_checks(KitPaths(kit_copy), only={"session plans"})["session plans"] == []
+
+
+@pytest.mark.parametrize(("scenario_id", "kind", "answers", "expected_bars"), [
+    ("diagnosis/late-delivery", "diagnosis",
+     [({"asked": ["tell-me-about-it"], "issue": "wants-refund"}, 0.2),
+      ({"asked": [], "issue": "needs-it-by-saturday"}, 1.0)],
+     {"She wants her money back.": 1,
+      "She needs the present by Saturday; it is waiting at the depot because the flat number is missing.": 1}),
+    ("empowerment/postie-forwarding", "empowerment",
+     [({"action": "alone", "amount": 12}, 1.0), ({"action": "escalate", "amount": 12}, 0.5)],
+     {"Act alone (within own authority)": 1, "Escalate for approval": 1}),
+    ("ordering/last-recovery", "ordering", [(["listen", "apologize"], 1.0), (["apologize", "listen"], 0.0)], None),
+])
+def test_scenario_answers_are_counted_by_what_trainees_chose(repo, tmp_path, scenario_id, kind, answers,
+                                                             expected_bars):
+    from frontline.live.plan import question_from_scenario
+
+    spec = question_from_scenario(scenario_id, repo)
+    store = SessionStore(sqlite_url(tmp_path))
+    question = store.add_question(spec.question_id, "scenario", spec.title, options=spec.options,
+                                  correct=spec.correct, labels=spec.labels)
+    for value, score in answers:
+        participant, _ = store.add_participant(None)
+        store.add_answer(participant, question, uuid.uuid4().hex, kind, value, score >= 1, score)
+    dist = distribution(question, store.latest_answers(question))
+    if expected_bars is None:
+        assert "bars" not in dist
+    else:
+        assert {b["label"]: b["count"] for b in dist["bars"] if b["count"]} == expected_bars
+    judged = {b["label"]: b["count"] for b in dist["judged_bars"]}
+    assert judged["✔ right"] == 1 and sum(judged.values()) == 2

@@ -21,8 +21,15 @@ def check_datasets(paths: KitPaths) -> list[Problem]:
     return check_folder(paths.data)
 
 
+def check_scenarios(paths: KitPaths) -> list[Problem]:
+    from frontline.scenarios.loader import check_folder
+
+    return check_folder(paths.data / "scenarios")
+
+
 CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
+    ("scenarios", check_scenarios),
     ("session plans", check_kit_session_plans),
 ]
 

@@ -61,6 +61,7 @@ class QuestionSpec:
     debrief: str = ""
     minimum: float | None = None
     maximum: float | None = None
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,10 @@ def validate_plan_text(text: str, file: Path | str) -> tuple[dict[str, Any], lis
             problems.append(Problem(file, f"question id {qid!r} is used twice (first at questions[{seen[qid]}])",
                                     line=_line_of(node, ["questions", index]), field=f"questions[{index}]"))
         seen.setdefault(qid, index)
+        if "scenario" in item and ("options" in item or "kind" in item):
+            problems.append(Problem(file, "a scenario question takes its kind and options from the scenario file; "
+                                          "remove `kind`/`options` here", line=_line_of(node, ["questions", index]),
+                                    field=f"questions[{index}]"))
         if item.get("kind") == "choice" and "options" not in item:
             problems.append(Problem(file, "a choice question needs `options`",
                                     line=_line_of(node, ["questions", index]), field=f"questions[{index}].options"))
@@ -131,24 +136,54 @@ def validate_plan_text(text: str, file: Path | str) -> tuple[dict[str, Any], lis
     return data, problems
 
 
+EMPOWERMENT_ACTIONS = {"alone": "Act alone (within own authority)", "escalate": "Escalate for approval",
+                       "refuse": "Refuse"}
+
+
+def _short(text: Any, limit: int = 120) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def question_from_scenario(scenario_id: str, kit_root: Path | None) -> QuestionSpec:
-    """A question for a scenario; takes title, prompt, options, answer and debrief from its YAML when present."""
+    """A question for a scenario, from its file in ``data/scenarios/`` when the kit has it.
+
+    The room's bars show what trainees chose: the option (choice), the issue they named (diagnosis), the ending
+    they reached (recovery) or the action they took (empowerment); ``labels`` turn those ids into their texts.
+    The scenario's worked solution becomes the debrief notes shown on reveal.
+    """
     content: dict[str, Any] = {}
     if kit_root is not None:
         path = kit_root / "data" / "scenarios" / f"{scenario_id}.yaml"
         if path.is_file():
             loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
             content = loaded if isinstance(loaded, dict) else {}
-    options = content.get("options") or content.get("choices") or []
-    labels = [o if isinstance(o, str) else str(o.get("text") or o.get("label") or o.get("id")) for o in options
-              if isinstance(o, str | dict)]
-    debrief = content.get("debrief") or content.get("facilitator_notes") or ""
-    if isinstance(debrief, list):
-        debrief = "\n".join(f"- {d}" for d in debrief)
+    kind = content.get("kind")
+    labels: dict[str, str] = {}
+    correct: Any = None
+    if kind == "choice":
+        options = [o for o in content.get("options") or [] if isinstance(o, dict)]
+        labels = {str(o.get("id")): _short(o.get("text", o.get("id"))) for o in options}
+        best = [labels[str(o.get("id"))] for o in options if float(o.get("score") or 0) >= 1]
+        correct = "; ".join(best) or None
+    elif kind == "diagnosis":
+        issues = [i for i in content.get("issues") or [] if isinstance(i, dict)]
+        labels = {str(i.get("id")): _short(i.get("text", i.get("id"))) for i in issues}
+        correct = next((labels[str(i.get("id"))] for i in issues if i.get("correct")), None)
+    elif kind == "recovery":
+        endings = content.get("endings") or {}
+        if isinstance(endings, dict):
+            labels = {str(k): _short(v.get("text", k)) for k, v in endings.items() if isinstance(v, dict)}
+            best = [labels[str(k)] for k, v in endings.items()
+                    if isinstance(v, dict) and float(v.get("score") or 0) >= 1]
+            correct = "; ".join(best) or None
+    elif kind == "empowerment":
+        labels = dict(EMPOWERMENT_ACTIONS)
+    prompt = content.get("prompt") or content.get("opening") or content.get("intro") or ""
     return QuestionSpec(
         question_id=scenario_id, kind="scenario", title=str(content.get("title") or scenario_id),
-        prompt=str(content.get("prompt") or content.get("question") or ""), options=labels,
-        correct=content.get("answer", content.get("correct")), debrief=str(debrief),
+        prompt=_short(prompt, 600), options=list(labels.values()), correct=correct,
+        debrief=str(content.get("solution") or content.get("debrief") or "").strip(), labels=labels,
     )
 
 
@@ -157,8 +192,8 @@ def question_from_item(item: dict[str, Any], kit_root: Path | None) -> QuestionS
         base = question_from_scenario(item["scenario"], kit_root)
         return QuestionSpec(
             question_id=base.question_id, kind="scenario", title=item.get("title", base.title),
-            prompt=item.get("prompt", base.prompt), options=item.get("options", base.options),
-            correct=item.get("answer", base.correct), debrief=item.get("debrief", base.debrief),
+            prompt=item.get("prompt", base.prompt), options=base.options,
+            correct=item.get("answer", base.correct), debrief=item.get("debrief", base.debrief), labels=base.labels,
         )
     return QuestionSpec(
         question_id=item["id"], kind=item["kind"], title=item["title"], prompt=item.get("prompt", ""),

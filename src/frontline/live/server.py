@@ -321,8 +321,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
         if body.scenario:
             base = question_from_scenario(body.scenario, settings.notebooks.parent if settings.notebooks else None)
             spec = QuestionSpec(base.question_id, "scenario", body.title or base.title, body.prompt or base.prompt,
-                                body.options or base.options, body.answer if body.answer is not None else base.correct,
-                                body.debrief or base.debrief)
+                                base.options, body.answer if body.answer is not None else base.correct,
+                                body.debrief or base.debrief, labels=base.labels)
         else:
             assert body.question_id and body.kind and body.title
             if body.kind == "choice" and body.answer is not None and body.answer not in body.options:
@@ -331,7 +331,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                                 body.debrief, body.min, body.max)
         try:
             question = store.add_question(spec.question_id, spec.kind, spec.title, spec.prompt, spec.options,
-                                          spec.correct, spec.debrief, spec.minimum, spec.maximum)
+                                          spec.correct, spec.debrief, spec.minimum, spec.maximum, spec.labels)
         except DuplicateQuestion as e:
             raise HTTPException(409, str(e)) from e
         return _question_json(question)
@@ -426,6 +426,6 @@ def prepare(options: ServeOptions) -> ServerSettings:
         for spec in plan.questions:
             if store.question_by_id(spec.question_id) is None:
                 store.add_question(spec.question_id, spec.kind, spec.title, spec.prompt, spec.options, spec.correct,
-                                   spec.debrief, spec.minimum, spec.maximum)
+                                   spec.debrief, spec.minimum, spec.maximum, spec.labels)
     return ServerSettings(store=store, join_code=code, facilitator_token=token, notebooks=options.notebooks,
                           **options.extra)

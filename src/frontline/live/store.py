@@ -63,6 +63,8 @@ questions_table = Table(
     Column("title", String(300), nullable=False),
     Column("prompt", Text, nullable=False, default=""),
     Column("options", JSON, nullable=False, default=list),
+    # answer value -> text shown on the room's bars (scenario option, issue, ending or action ids)
+    Column("labels", JSON, nullable=False, default=dict),
     Column("correct", JSON, nullable=True),
     Column("debrief", Text, nullable=False, default=""),
     Column("minimum", Float, nullable=True),
@@ -123,6 +125,7 @@ class Question:
     debrief: str = ""
     minimum: float | None = None
     maximum: float | None = None
+    labels: dict[str, str] = field(default_factory=dict)
     state: str = "draft"
     revealed: bool = False
     round: int = 1
@@ -224,12 +227,13 @@ class SessionStore:
     # -- questions ------------------------------------------------------------------------------------------
     def add_question(self, question_id: str, kind: str, title: str, prompt: str = "", options: list[str] | None = None,
                      correct: Any = None, debrief: str = "", minimum: float | None = None,
-                     maximum: float | None = None) -> Question:
+                     maximum: float | None = None, labels: dict[str, str] | None = None) -> Question:
         try:
             with self._writing() as conn:
                 conn.execute(insert(questions_table).values(
                     question_id=question_id, kind=kind, title=title, prompt=prompt, options=list(options or []),
-                    correct=correct, debrief=debrief, minimum=minimum, maximum=maximum, state="draft",
+                    correct=correct, debrief=debrief, minimum=minimum, maximum=maximum, labels=dict(labels or {}),
+                    state="draft",
                     revealed=False, round=1, created_at=time.time(),
                 ))
         except IntegrityError as e:
@@ -360,6 +364,7 @@ def _question(row: Any) -> Question:
     return Question(
         number=row["number"], question_id=row["question_id"], kind=row["kind"], title=row["title"],
         prompt=row["prompt"] or "", options=list(row["options"] or []), correct=row["correct"],
-        debrief=row["debrief"] or "", minimum=row["minimum"], maximum=row["maximum"], state=row["state"],
+        debrief=row["debrief"] or "", minimum=row["minimum"], maximum=row["maximum"],
+        labels=dict(row["labels"] or {}), state=row["state"],
         revealed=bool(row["revealed"]), round=row["round"],
     )

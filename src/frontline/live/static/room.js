@@ -101,8 +101,11 @@ function renderQuestion(q) {
   const stats = [];
   if (dist.mean != null) stats.push(`mean ${dist.mean}`);
   if (dist.median != null) stats.push(`median ${dist.median}`);
-  if (dist.judged) stats.push(`${dist.correct} of ${dist.judged} judged correct by the scenario`);
   if (stats.length) card.append(el("p", { text: stats.join(" · ") }));
+  if (dist.judged_bars) {
+    card.append(el("p", { class: "meta", text: `How the scenario judged the ${dist.judged} answer(s):` }));
+    card.append(renderBars({ correct: null }, { responses: dist.judged, bars: dist.judged_bars }));
+  }
   if (q.revealed) {
     const box = el("div", { class: "reveal", role: "region", "aria-label": `Answer and debrief for question ${q.number}` });
     if (q.correct != null) box.append(el("p", {}, el("strong", { text: "Answer: " }),
