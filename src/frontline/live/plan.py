@@ -7,6 +7,7 @@ taken from ``data/scenarios/<kind>/<name>.yaml`` when that file exists) or is an
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,11 @@ def _short(text: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _reflow(text: str) -> str:
+    """Join the hard-wrapped lines of a YAML block into paragraphs, so they wrap to the room view's width."""
+    return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", text.strip()) if p.strip())
+
+
 def question_from_scenario(scenario_id: str, kit_root: Path | None) -> QuestionSpec:
     """A question for a scenario, from its file in ``data/scenarios/`` when the kit has it.
 
@@ -183,7 +189,7 @@ def question_from_scenario(scenario_id: str, kit_root: Path | None) -> QuestionS
     return QuestionSpec(
         question_id=scenario_id, kind="scenario", title=str(content.get("title") or scenario_id),
         prompt=_short(prompt, 600), options=list(labels.values()), correct=correct,
-        debrief=str(content.get("solution") or content.get("debrief") or "").strip(), labels=labels,
+        debrief=_reflow(str(content.get("solution") or content.get("debrief") or "")), labels=labels,
     )
 
 
