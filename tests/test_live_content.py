@@ -202,3 +202,8 @@ def test_scenario_answers_are_counted_by_what_trainees_chose(repo, tmp_path, sce
         assert {b["label"]: b["count"] for b in dist["bars"] if b["count"]} == expected_bars
     judged = {b["label"]: b["count"] for b in dist["judged_bars"]}
     assert judged["✔ right"] == 1 and sum(judged.values()) == 2
+
+
+def test_serve_refuses_a_join_code_trainees_could_not_type():
+    result = CliRunner().invoke(cli, ["live", "serve", "--code", "a b"])
+    assert result.exit_code == 2 and "'a b': use 4 to 12 letters or digits" in result.output
