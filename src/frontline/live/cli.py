@@ -88,7 +88,7 @@ def serve(folder: Path | None, db: str | None, host: str, port: int, plan: Path 
     if join_code is not None and not (join_code.isalnum() and join_code.isascii() and 4 <= len(join_code) <= 12):
         raise click.BadParameter(f"{join_code!r}: use 4 to 12 letters or digits", param_hint="--code")
     try:
-        settings = prepare(ServeOptions(db_url=_db_url(db, folder), host=host, port=port, title=title,
+        settings = prepare(ServeOptions(db_url=_db_url(db, folder), title=title,
                                         join_code=join_code, plan=plan, notebooks=_notebooks(),
                                         extra={"rate_per_minute": rate_per_minute}))
     except ContentError as e:

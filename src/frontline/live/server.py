@@ -405,8 +405,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
 @dataclass
 class ServeOptions:
     db_url: str
-    host: str = "127.0.0.1"
-    port: int = 8765
     title: str | None = None
     join_code: str | None = None
     plan: Path | None = None
@@ -418,8 +416,8 @@ def prepare(options: ServeOptions) -> ServerSettings:
     """Open the store, create secrets on first start and the plan's questions that are not there yet."""
     from frontline.live.plan import load_plan
 
-    store = SessionStore(options.db_url)
     plan = load_plan(options.plan, options.notebooks.parent if options.notebooks else None) if options.plan else None
+    store = SessionStore(options.db_url)  # only once the plan is known to be good, so a typo creates no database
     code, token = store.ensure_secrets(options.join_code, options.title or (plan.title if plan else None))
     if plan:
         store.set_json("lessons", plan.lessons)
