@@ -54,11 +54,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(folder: Path, port: int) -> tuple[subprocess.Popen, str, str]:
+def start_server(folder: Path, port: int, db: str | None) -> tuple[subprocess.Popen, str, str]:
     log = folder / "server.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "frontline", "live", "serve", "--dir", str(folder), "--port", str(port),
-         "--title", "Load benchmark"],
+         "--title", "Load benchmark", *(["--db", db] if db else [])],
         stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 30
     while True:
@@ -135,13 +135,14 @@ def main() -> int:
     parser.add_argument("--resend-fraction", type=float, default=0.1, help="share of answers sent twice")
     parser.add_argument("--timeout", type=float, default=120, help="give up after this many seconds")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--db", default=None, help="a scratch database URL (default: a fresh SQLite file)")
     args = parser.parse_args()
     if not 1 <= args.trainees <= 2000:
         parser.error("--trainees must be between 1 and 2000")
 
     with tempfile.TemporaryDirectory(prefix="frontline-live-load-") as folder:
         port = free_port()
-        process, code, token = start_server(Path(folder), port)
+        process, code, token = start_server(Path(folder), port, args.db)
         try:
             result = asyncio.run(asyncio.wait_for(
                 run(f"http://127.0.0.1:{port}", code, token, args.trainees, args.answers, args.resend_fraction,

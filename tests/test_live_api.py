@@ -342,6 +342,8 @@ def test_a_restart_mid_session_loses_nothing(tmp_path: Path):
         with pytest.raises(httpx.ConnectError):
             answer(trainee, q, 99)
 
+        database = tmp_path / "restart" / "db" / "live-session.sqlite"
+        assert database.stat().st_mode & 0o077 == 0  # the file with the secrets is private to its owner
         server.start()
         assert (server.code, server.token, server.port) == (code, token, port)
         assert answer(trainee, q, 7, key="restart-key-0007").status_code == 200  # a resend is not counted twice

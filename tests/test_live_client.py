@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from live_support import LiveServer
 
+import frontline
 import frontline.live as live
 from frontline.answers import AnswerEvent, publish
 from frontline.live.client import KEPT, REJECTED, SENT, LiveSessionError, PendingAnswer
+from frontline.scenarios import ProgressStore
 
 
-@pytest.fixture
-def session_server(tmp_path):
-    server = LiveServer(tmp_path / "live", "--code", "JOINME").start()
+@pytest.fixture(scope="module")
+def session_server(tmp_path_factory):
+    kit = Path(__file__).resolve().parents[1]
+    server = LiveServer(tmp_path_factory.mktemp("live"), "--code", "JOINME", env={"FRONTLINE_KIT": str(kit)}).start()
     yield server
-    live.leave()
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def leave_after_each_test():
+    yield
+    live.leave()
 
 
 def add_open_question(fac, **body):
@@ -24,8 +34,9 @@ def add_open_question(fac, **body):
     return number
 
 
-def stored_answers(fac):
-    return fac.get("/api/facilitator/answers").json()
+def stored_answers(fac, client):
+    """What the server holds from this trainee (the server is shared by the tests in this module)."""
+    return [a for a in fac.get("/api/facilitator/answers").json() if a["participant_id"] == client.participant_id]
 
 
 @pytest.mark.slow
@@ -46,7 +57,7 @@ def test_trainee_answers_reach_the_room_and_survive_an_outage(session_server, ca
     assert "✔ Sent to the session." in first_move.feedback.value
 
     publish(AnswerEvent("diagnosis/late-delivery", "choice", "ask-what-happened", correct=True, score=1.0))
-    assert [(a["question_id"], a["answer"]) for a in stored_answers(fac)] == [
+    assert [(a["question_id"], a["answer"]) for a in stored_answers(fac, client)] == [
         ("poll/first-move", "Ask first"), ("diagnosis/late-delivery", "ask-what-happened")]
 
     session_server.stop(hard=True)
@@ -56,23 +67,51 @@ def test_trainee_answers_reach_the_room_and_survive_an_outage(session_server, ca
     assert "frontline.live.flush()" in first_move.feedback.value
     publish(AnswerEvent("diagnosis/late-delivery", "choice", "offer-refund", correct=False, score=0.0))
     assert len(client.outbox) == 2
+    assert "⚠" in client.status_widget.value and "2 answer(s) waiting to be sent" in client.status_widget.value
     assert live.flush()[0].status == KEPT and len(client.outbox) == 2  # still down: kept, not lost
 
     session_server.start()
     results = live.flush()
     assert [r.status for r in results] == [SENT, SENT] and client.outbox == []
     assert "✔ Sent to the session." in first_move.feedback.value  # the widget learns its answer arrived
-    answers = [(a["question_id"], a["answer"]) for a in stored_answers(fac)]
+    assert "✔" in client.status_widget.value and "4 answer(s) sent" in client.status_widget.value
+    answers = [(a["question_id"], a["answer"]) for a in stored_answers(fac, client)]
     assert answers[2:] == [("poll/first-move", "Refund"), ("diagnosis/late-delivery", "offer-refund")]
 
     # An answer that did arrive but whose reply was lost is resent with the same key and not counted twice.
     delivered_key = next(iter(client.results))
-    delivered = stored_answers(fac)[0]
+    delivered = stored_answers(fac, client)[0]
     client.outbox.append(PendingAnswer(delivered_key, {
         "question_id": delivered["question_id"], "idempotency_key": delivered_key, "kind": delivered["kind"],
         "answer": delivered["answer"], "correct": None, "score": None}))
     assert [r.status for r in client.flush()] == [SENT]
-    assert len(stored_answers(fac)) == 4
+    assert len(stored_answers(fac, client)) == 4
+    fac.close()
+
+
+@pytest.mark.slow
+def test_a_real_scenario_widget_reaches_the_room_with_the_scenarios_own_words(session_server, tmp_path):
+    fac = session_server.facilitator()
+    number = add_open_question(fac, scenario="choice/four-levels")
+    client = live.join(session_server.url, session_server.code)
+    for option in ("ease", "functional"):
+        scenario = frontline.scenario("choice/four-levels", store=ProgressStore(tmp_path / f"{option}.json"))
+        ui = scenario.widget and scenario.ui  # building the widget creates its controls
+        ui.choices.value = option
+        ui.submit.click()
+    assert [(a["answer"], a["correct"]) for a in stored_answers(fac, client)] == [("ease", True),
+                                                                                  ("functional", False)]
+    fac.post(f"/api/facilitator/questions/{number}/reveal")
+    room = next(q for q in fac.get("/api/facilitator/state").json()["questions"] if q["number"] == number)
+    assert room["title"] == "Which level of service failed?"
+    bars = {b["label"]: b["count"] for b in room["distribution"]["bars"]}
+    # one trainee per answer: the second answer replaced the first, as a changed mind does
+    assert bars == {"Level 1: functional delivery": 1, "Level 2: ease of access and communication": 0,
+                    "Level 3: how people treated the customer": 0,
+                    "Level 4: how the service made the customer feel": 0}
+    assert room["correct"] == "Level 2: ease of access and communication"
+    assert room["debrief"].startswith("Level 2, ease of access and communication.")
+    assert [b["count"] for b in room["distribution"]["judged_bars"]] == [0, 0, 1]
     fac.close()
 
 
@@ -90,7 +129,7 @@ def test_refused_answers_say_why_and_are_not_kept(session_server):
 
     publish(AnswerEvent("poll/not-in-this-session", "text", "hello"))  # e.g. a scenario the room is not doing
     assert client.outbox == [] and list(client.results.values())[-1].status == REJECTED
-    assert fac.get("/api/facilitator/answers").json() == []
+    assert stored_answers(fac, client) == []
     fac.close()
 
 

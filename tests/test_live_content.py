@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import uuid
 from pathlib import Path
@@ -121,3 +122,88 @@ def test_export_from_a_folder_without_a_session_says_so(tmp_path):
     result = CliRunner().invoke(cli, ["live", "export", "--dir", str(tmp_path / "nothing")])
     assert result.exit_code == 1 and "no live session in" in result.output
     assert not (tmp_path / "nothing").exists()
+
+
+def test_the_schema_is_portable_to_postgresql():
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateTable
+
+    from frontline.live.store import metadata
+
+    ddl = "\n".join(str(CreateTable(table).compile(dialect=postgresql.dialect()))
+                    for table in metadata.sorted_tables)
+    assert "CONSTRAINT uq_answer_idempotency UNIQUE (participant_id, idempotency_key)" in ddl
+    assert "answer JSON NOT NULL" in ddl
+
+
+def test_a_database_url_without_its_driver_says_what_to_install():
+    try:
+        import psycopg2  # noqa: F401
+    except ModuleNotFoundError:
+        with pytest.raises(ModuleNotFoundError, match=r"pip install 'psycopg\[binary\]'") as caught:
+            SessionStore("postgresql://trainer:secret@127.0.0.1:5/frontline")
+        assert "secret" not in str(caught.value)
+    else:
+        pytest.skip("a PostgreSQL driver is installed here")
+
+
+def test_serve_explains_a_database_url_it_cannot_use():
+    result = CliRunner().invoke(cli, ["live", "serve", "--db", "nonsense://somewhere"])
+    assert result.exit_code == 1 and "--db: not a database URL SQLAlchemy understands" in result.output
+
+
+def test_typed_text_cannot_become_a_spreadsheet_formula(tmp_path):
+    from frontline.live.summary import answers_csv
+
+    store = SessionStore(sqlite_url(tmp_path))
+    question = store.add_question("warm-up/word", "text", "One word?")
+    participant, _ = store.add_participant("=HYPERLINK(\"http://x\")")
+    store.add_answer(participant, question, uuid.uuid4().hex, "text", "=1+1", None, None)
+    row = next(csv.DictReader(io.StringIO(answers_csv(store))))
+    assert row["answer"] == "'=1+1" and row["participant_name"].startswith("'=")
+
+
+def test_check_reports_plans_naming_missing_scenarios(kit_copy):
+    (kit_copy / "data" / "sessions" / "mine.yaml").write_text(
+        GOOD_PLAN.replace("empowerment/postie-forwarding", "empowerment/no-such-scenario"))
+    problems = run_checks(KitPaths(kit_copy), only={"session plans"})["session plans"]
+    assert [(p.line, p.field) for p in problems] == [(4, "questions[0].scenario")]
+    assert "scenario 'empowerment/no-such-scenario' not found" in problems[0].message
+    (kit_copy / "data" / "scenarios" / "empowerment" / "no-such-scenario.yaml").write_text("title: Now it exists\n")
+    assert run_checks(KitPaths(kit_copy), only={"session plans"})["session plans"] == []
+
+
+@pytest.mark.parametrize(("scenario_id", "kind", "answers", "expected_bars"), [
+    ("diagnosis/late-delivery", "diagnosis",
+     [({"asked": ["tell-me-about-it"], "issue": "wants-refund"}, 0.2),
+      ({"asked": [], "issue": "needs-it-by-saturday"}, 1.0)],
+     {"She wants her money back.": 1,
+      "She needs the present by Saturday; it is waiting at the depot because the flat number is missing.": 1}),
+    ("empowerment/postie-forwarding", "empowerment",
+     [({"action": "alone", "amount": 12}, 1.0), ({"action": "escalate", "amount": 12}, 0.5)],
+     {"Act alone (within own authority)": 1, "Escalate for approval": 1}),
+    ("ordering/last-recovery", "ordering", [(["listen", "apologize"], 1.0), (["apologize", "listen"], 0.0)], None),
+])
+def test_scenario_answers_are_counted_by_what_trainees_chose(repo, tmp_path, scenario_id, kind, answers,
+                                                             expected_bars):
+    from frontline.live.plan import question_from_scenario
+
+    spec = question_from_scenario(scenario_id, repo)
+    store = SessionStore(sqlite_url(tmp_path))
+    question = store.add_question(spec.question_id, "scenario", spec.title, options=spec.options,
+                                  correct=spec.correct, labels=spec.labels)
+    for value, score in answers:
+        participant, _ = store.add_participant(None)
+        store.add_answer(participant, question, uuid.uuid4().hex, kind, value, score >= 1, score)
+    dist = distribution(question, store.latest_answers(question))
+    if expected_bars is None:
+        assert "bars" not in dist
+    else:
+        assert {b["label"]: b["count"] for b in dist["bars"] if b["count"]} == expected_bars
+    judged = {b["label"]: b["count"] for b in dist["judged_bars"]}
+    assert judged["✔ right"] == 1 and sum(judged.values()) == 2
+
+
+def test_serve_refuses_a_join_code_trainees_could_not_type():
+    result = CliRunner().invoke(cli, ["live", "serve", "--code", "a b"])
+    assert result.exit_code == 2 and "'a b': use 4 to 12 letters or digits" in result.output

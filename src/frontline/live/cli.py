@@ -80,16 +80,23 @@ def serve(folder: Path | None, db: str | None, host: str, port: int, plan: Path 
     link, every answer kept).
     """
     import uvicorn
+    from sqlalchemy.exc import ArgumentError
 
     from frontline.live.server import ServeOptions, create_app, prepare
     from frontline.problems import ContentError
 
+    if join_code is not None and not (join_code.isalnum() and join_code.isascii() and 4 <= len(join_code) <= 12):
+        raise click.BadParameter(f"{join_code!r}: use 4 to 12 letters or digits", param_hint="--code")
     try:
-        settings = prepare(ServeOptions(db_url=_db_url(db, folder), host=host, port=port, title=title,
+        settings = prepare(ServeOptions(db_url=_db_url(db, folder), title=title,
                                         join_code=join_code, plan=plan, notebooks=_notebooks(),
                                         extra={"rate_per_minute": rate_per_minute}))
     except ContentError as e:
         raise click.ClickException(f"the session plan has problems:\n{e}") from e
+    except ModuleNotFoundError as e:
+        raise click.ClickException(str(e)) from e
+    except ArgumentError as e:
+        raise click.ClickException(f"--db: not a database URL SQLAlchemy understands: {e}") from e
     base = f"http://{_shown_host(host)}:{port}"
     click.echo(f"Frontline live session: {settings.store.get_setting('title') or 'Live session'}")
     click.echo(f"  Join code for trainees:  {settings.join_code}")

@@ -10,6 +10,7 @@ invalid) is not retried: the trainee is told why.
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 import uuid
@@ -72,6 +73,7 @@ class LiveClient:
         self._listeners: list[Callable[[SendResult], None]] = []
         self._unsubscribe: Callable[[], None] | None = None
         self.sent_count = 0
+        self._status_widget: Any = None
 
     # -- joining --------------------------------------------------------------------------------------------
     def join(self) -> LiveClient:
@@ -133,6 +135,8 @@ class LiveClient:
                 if result.status == KEPT:
                     break
                 self.outbox.pop(0)
+            if results and self._status_widget is not None:  # the outbox has shrunk since the last line was drawn
+                self._status_widget.value = self._status_html(results[-1])
         return results
 
     def _kept_message(self, reason: str = "the session server could not be reached") -> str:
@@ -162,9 +166,27 @@ class LiveClient:
 
     def _record(self, result: SendResult) -> SendResult:
         self.results[result.key] = result
+        if self._status_widget is not None:
+            self._status_widget.value = self._status_html(result)
         for listener in list(self._listeners):
             listener(result)
         return result
+
+    @property
+    def status_widget(self) -> Any:
+        """A line of text under the join cell saying how sending goes; covers widgets that show no status of
+        their own (scenario widgets)."""
+        if self._status_widget is None:
+            import ipywidgets
+
+            self._status_widget = ipywidgets.HTML(self._status_html(None))
+        return self._status_widget
+
+    def _status_html(self, last: SendResult | None) -> str:
+        lines = [self.status_text()]
+        if last is not None and last.status == REJECTED:
+            lines.append(f"Last answer ({last.question_id}): {last.symbol_text}")
+        return "<br>".join(f'<span role="status">{html.escape(line)}</span>' for line in lines)
 
     def status_text(self) -> str:
         if self.outbox:
@@ -198,7 +220,20 @@ def join(url: str, code: str, name: str | None = None) -> LiveClient:
     _current = client
     print(f"✔ Joined the live session '{client.title}'" + (f" as {name}." if name else " anonymously.")
           + " Your answers in the scenarios and polls now also go to the room.")
+    if _in_notebook():
+        from IPython.display import display
+
+        display(client.status_widget)
     return client
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def flush() -> list[SendResult]:

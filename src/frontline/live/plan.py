@@ -7,6 +7,7 @@ taken from ``data/scenarios/<kind>/<name>.yaml`` when that file exists) or is an
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ class QuestionSpec:
     debrief: str = ""
     minimum: float | None = None
     maximum: float | None = None
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,10 @@ def validate_plan_text(text: str, file: Path | str) -> tuple[dict[str, Any], lis
             problems.append(Problem(file, f"question id {qid!r} is used twice (first at questions[{seen[qid]}])",
                                     line=_line_of(node, ["questions", index]), field=f"questions[{index}]"))
         seen.setdefault(qid, index)
+        if "scenario" in item and ("options" in item or "kind" in item):
+            problems.append(Problem(file, "a scenario question takes its kind and options from the scenario file; "
+                                          "remove `kind`/`options` here", line=_line_of(node, ["questions", index]),
+                                    field=f"questions[{index}]"))
         if item.get("kind") == "choice" and "options" not in item:
             problems.append(Problem(file, "a choice question needs `options`",
                                     line=_line_of(node, ["questions", index]), field=f"questions[{index}].options"))
@@ -131,24 +137,59 @@ def validate_plan_text(text: str, file: Path | str) -> tuple[dict[str, Any], lis
     return data, problems
 
 
+EMPOWERMENT_ACTIONS = {"alone": "Act alone (within own authority)", "escalate": "Escalate for approval",
+                       "refuse": "Refuse"}
+
+
+def _short(text: Any, limit: int = 120) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reflow(text: str) -> str:
+    """Join the hard-wrapped lines of a YAML block into paragraphs, so they wrap to the room view's width."""
+    return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", text.strip()) if p.strip())
+
+
 def question_from_scenario(scenario_id: str, kit_root: Path | None) -> QuestionSpec:
-    """A question for a scenario; takes title, prompt, options, answer and debrief from its YAML when present."""
+    """A question for a scenario, from its file in ``data/scenarios/`` when the kit has it.
+
+    The room's bars show what trainees chose: the option (choice), the issue they named (diagnosis), the ending
+    they reached (recovery) or the action they took (empowerment); ``labels`` turn those ids into their texts.
+    The scenario's worked solution becomes the debrief notes shown on reveal.
+    """
     content: dict[str, Any] = {}
     if kit_root is not None:
         path = kit_root / "data" / "scenarios" / f"{scenario_id}.yaml"
         if path.is_file():
             loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
             content = loaded if isinstance(loaded, dict) else {}
-    options = content.get("options") or content.get("choices") or []
-    labels = [o if isinstance(o, str) else str(o.get("text") or o.get("label") or o.get("id")) for o in options
-              if isinstance(o, str | dict)]
-    debrief = content.get("debrief") or content.get("facilitator_notes") or ""
-    if isinstance(debrief, list):
-        debrief = "\n".join(f"- {d}" for d in debrief)
+    kind = content.get("kind")
+    labels: dict[str, str] = {}
+    correct: Any = None
+    if kind == "choice":
+        options = [o for o in content.get("options") or [] if isinstance(o, dict)]
+        labels = {str(o.get("id")): _short(o.get("text", o.get("id"))) for o in options}
+        best = [labels[str(o.get("id"))] for o in options if float(o.get("score") or 0) >= 1]
+        correct = "; ".join(best) or None
+    elif kind == "diagnosis":
+        issues = [i for i in content.get("issues") or [] if isinstance(i, dict)]
+        labels = {str(i.get("id")): _short(i.get("text", i.get("id"))) for i in issues}
+        correct = next((labels[str(i.get("id"))] for i in issues if i.get("correct")), None)
+    elif kind == "recovery":
+        endings = content.get("endings") or {}
+        if isinstance(endings, dict):
+            labels = {str(k): _short(v.get("text", k)) for k, v in endings.items() if isinstance(v, dict)}
+            best = [labels[str(k)] for k, v in endings.items()
+                    if isinstance(v, dict) and float(v.get("score") or 0) >= 1]
+            correct = "; ".join(best) or None
+    elif kind == "empowerment":
+        labels = dict(EMPOWERMENT_ACTIONS)
+    prompt = content.get("prompt") or content.get("opening") or content.get("intro") or ""
     return QuestionSpec(
         question_id=scenario_id, kind="scenario", title=str(content.get("title") or scenario_id),
-        prompt=str(content.get("prompt") or content.get("question") or ""), options=labels,
-        correct=content.get("answer", content.get("correct")), debrief=str(debrief),
+        prompt=_short(prompt, 600), options=list(labels.values()), correct=correct,
+        debrief=_reflow(str(content.get("solution") or content.get("debrief") or "")), labels=labels,
     )
 
 
@@ -157,8 +198,8 @@ def question_from_item(item: dict[str, Any], kit_root: Path | None) -> QuestionS
         base = question_from_scenario(item["scenario"], kit_root)
         return QuestionSpec(
             question_id=base.question_id, kind="scenario", title=item.get("title", base.title),
-            prompt=item.get("prompt", base.prompt), options=item.get("options", base.options),
-            correct=item.get("answer", base.correct), debrief=item.get("debrief", base.debrief),
+            prompt=item.get("prompt", base.prompt), options=base.options,
+            correct=item.get("answer", base.correct), debrief=item.get("debrief", base.debrief), labels=base.labels,
         )
     return QuestionSpec(
         question_id=item["id"], kind=item["kind"], title=item["title"], prompt=item.get("prompt", ""),
@@ -185,5 +226,20 @@ def check_session_plans(sessions_folder: Path) -> list[Problem]:
 
 
 def check_kit_session_plans(paths: KitPaths) -> list[Problem]:
-    """The ``frontline check`` checker: every plan under the kit's ``data/sessions/``."""
-    return check_session_plans(paths.data / "sessions")
+    """The ``frontline check`` checker: every plan under the kit's ``data/sessions/``, and (once the kit has
+    scenarios) that every scenario a plan names exists."""
+    sessions = paths.data / "sessions"
+    problems = check_session_plans(sessions)
+    scenarios = paths.data / "scenarios"
+    if problems or not scenarios.is_dir():
+        return problems
+    for path in sorted(sessions.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text)
+        for index, item in enumerate(yaml.safe_load(text)["questions"]):
+            if "scenario" in item and not (scenarios / f"{item['scenario']}.yaml").is_file():
+                problems.append(Problem(path, f"scenario {item['scenario']!r} not found (expected "
+                                              f"data/scenarios/{item['scenario']}.yaml)",
+                                        line=_line_of(node, ["questions", index, "scenario"]),
+                                        field=f"questions[{index}].scenario"))
+    return problems

@@ -39,7 +39,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
 # Join codes avoid letters and digits that are easy to confuse when read off a projector (0/O, 1/I/L).
@@ -63,6 +63,8 @@ questions_table = Table(
     Column("title", String(300), nullable=False),
     Column("prompt", Text, nullable=False, default=""),
     Column("options", JSON, nullable=False, default=list),
+    # answer value -> text shown on the room's bars (scenario option, issue, ending or action ids)
+    Column("labels", JSON, nullable=False, default=dict),
     Column("correct", JSON, nullable=True),
     Column("debrief", Text, nullable=False, default=""),
     Column("minimum", Float, nullable=True),
@@ -123,6 +125,7 @@ class Question:
     debrief: str = ""
     minimum: float | None = None
     maximum: float | None = None
+    labels: dict[str, str] = field(default_factory=dict)
     state: str = "draft"
     revealed: bool = False
     round: int = 1
@@ -156,7 +159,14 @@ class SessionStore:
         if url.startswith("sqlite"):
             # Why: uvicorn's worker threads share the engine; writers wait for the lock instead of failing.
             connect_args = {"check_same_thread": False, "timeout": 30}
-        self.engine: Engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        try:
+            self.engine: Engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        except ModuleNotFoundError as e:
+            raise ModuleNotFoundError(
+                f"the database URL {make_url(url).render_as_string(hide_password=True)} needs the Python driver "
+                f"{e.name!r}, which is not installed; for PostgreSQL run: pip install 'psycopg[binary]' and use "
+                "a postgresql+psycopg://user:password@host/database URL"
+            ) from e
         # SQLite allows one writer at a time and its busy handler waits by sleeping, which makes queued writers
         # slow under a burst; taking turns in-process is much faster. PostgreSQL needs no such lock.
         self._write_lock: threading.Lock | contextlib.nullcontext = contextlib.nullcontext()
@@ -164,6 +174,9 @@ class SessionStore:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             self._write_lock = threading.Lock()
         metadata.create_all(self.engine)
+        database = self.engine.url.database if url.startswith("sqlite") else None
+        if database and database != ":memory:" and Path(database).exists():
+            Path(database).chmod(0o600)  # it holds the facilitator token and everyone's answers
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -214,12 +227,13 @@ class SessionStore:
     # -- questions ------------------------------------------------------------------------------------------
     def add_question(self, question_id: str, kind: str, title: str, prompt: str = "", options: list[str] | None = None,
                      correct: Any = None, debrief: str = "", minimum: float | None = None,
-                     maximum: float | None = None) -> Question:
+                     maximum: float | None = None, labels: dict[str, str] | None = None) -> Question:
         try:
             with self._writing() as conn:
                 conn.execute(insert(questions_table).values(
                     question_id=question_id, kind=kind, title=title, prompt=prompt, options=list(options or []),
-                    correct=correct, debrief=debrief, minimum=minimum, maximum=maximum, state="draft",
+                    correct=correct, debrief=debrief, minimum=minimum, maximum=maximum, labels=dict(labels or {}),
+                    state="draft",
                     revealed=False, round=1, created_at=time.time(),
                 ))
         except IntegrityError as e:
@@ -350,6 +364,7 @@ def _question(row: Any) -> Question:
     return Question(
         number=row["number"], question_id=row["question_id"], kind=row["kind"], title=row["title"],
         prompt=row["prompt"] or "", options=list(row["options"] or []), correct=row["correct"],
-        debrief=row["debrief"] or "", minimum=row["minimum"], maximum=row["maximum"], state=row["state"],
+        debrief=row["debrief"] or "", minimum=row["minimum"], maximum=row["maximum"],
+        labels=dict(row["labels"] or {}), state=row["state"],
         revealed=bool(row["revealed"]), round=row["round"],
     )

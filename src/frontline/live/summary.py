@@ -65,14 +65,60 @@ def distribution(question: Question, answers: list[StoredAnswer]) -> dict[str, A
         words = Counter(w.lower() for a in answers for w in WORD.findall(str(a.answer))
                         if w.lower() not in STOPWORDS and len(w) > 1)
         result["words"] = [{"word": w, "count": c} for w, c in sorted(words.items(), key=lambda x: (-x[1], x[0]))[:40]]
-    else:  # scenario answers: whatever the widget sent, plus how many were judged correct
-        counts = Counter(_label(a.answer) for a in answers)
-        result["bars"] = [{"label": label, "count": c} for label, c in counts.most_common(12)]
-        judged = [a.correct for a in answers if a.correct is not None]
-        if judged:
-            result["correct"] = sum(judged)
-            result["judged"] = len(judged)
+    else:
+        result.update(_scenario_distribution(question, answers))
     return result
+
+
+# Which part of a scenario widget's answer the room's bars count, per scenario kind (see frontline.scenarios).
+_SCENARIO_CHOSEN = {"diagnosis": "issue", "recovery": "ending", "empowerment": "action"}
+
+
+def _scenario_distribution(question: Question, answers: list[StoredAnswer]) -> dict[str, Any]:
+    """What trainees chose (labelled by the scenario's own texts), and how the scenario judged them."""
+    result: dict[str, Any] = {}
+    chosen: list[str] = []
+    numbers: list[float] = []
+    for a in answers:
+        value = a.answer
+        if isinstance(value, dict) and a.kind in _SCENARIO_CHOSEN:
+            value = value.get(_SCENARIO_CHOSEN[a.kind])
+        if a.kind == "ordering":
+            continue  # every order is different; the judged bars below say how close the room got
+        if isinstance(value, bool):
+            chosen.append(str(value).lower())
+        elif isinstance(value, int | float):
+            numbers.append(float(value))
+        elif isinstance(value, list):
+            chosen += [question.labels.get(str(v), _label(v)) for v in value]
+        elif value is not None:
+            chosen.append(question.labels.get(str(value), _label(value)))
+    if chosen:
+        counts = Counter(chosen)
+        known = list(question.options)  # every option the scenario offers, chosen or not, in the file's order
+        others = [label for label, _ in counts.most_common() if label not in known]
+        result["bars"] = [{"label": label, "count": counts.get(label, 0)} for label in known + others][:16]
+    elif numbers:
+        result["bars"] = _histogram(numbers, None, None)
+        result["median"] = statistics.median(numbers)
+    judged = [_judgement(a) for a in answers if _judgement(a) is not None]
+    if judged:
+        counts = Counter(judged)
+        result["judged_bars"] = [{"label": label, "count": counts.get(label, 0)} for label in JUDGEMENTS]
+        result["correct"] = counts.get(JUDGEMENTS[0], 0)
+        result["judged"] = len(judged)
+    return result
+
+
+JUDGEMENTS = ("✔ right", "◐ partly right", "✘ not right")
+
+
+def _judgement(answer: StoredAnswer) -> str | None:
+    if answer.score is not None:
+        return JUDGEMENTS[0] if answer.score >= 1 else (JUDGEMENTS[1] if answer.score > 0 else JUDGEMENTS[2])
+    if answer.correct is not None:
+        return JUDGEMENTS[0] if answer.correct else JUDGEMENTS[2]
+    return None
 
 
 def room_state(store: SessionStore) -> list[dict[str, Any]]:
@@ -93,6 +139,12 @@ EXPORT_COLUMNS = ["answer_number", "received_at_utc", "question_id", "round", "p
                   "kind", "answer", "correct", "score", "counted", "idempotency_key"]
 
 
+def _spreadsheet_safe(value: Any) -> str:
+    """Text a trainee typed, made safe to open in a spreadsheet: a leading =, +, -, @ would start a formula."""
+    text = _label(value)
+    return "'" + text if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def answers_csv(store: SessionStore) -> str:
     """Every answer ever received, one row each; ``counted`` marks the ones in the room's current distribution."""
     counted = {a.answer_number for _, answers in store.iter_questions_with_answers() for a in answers}
@@ -102,7 +154,8 @@ def answers_csv(store: SessionStore) -> str:
     for a in store.answers():
         writer.writerow([
             a.answer_number, datetime.fromtimestamp(a.received_at, UTC).isoformat(timespec="seconds"),
-            a.question_id, a.round, a.participant_id, a.participant_name or "", a.kind, _label(a.answer),
+            a.question_id, a.round, a.participant_id, _spreadsheet_safe(a.participant_name or ""), a.kind,
+            _spreadsheet_safe(a.answer),
             "" if a.correct is None else str(a.correct).lower(), "" if a.score is None else a.score,
             str(a.answer_number in counted).lower(), a.idempotency_key,
         ])
@@ -126,7 +179,9 @@ def summary_markdown(store: SessionStore) -> str:
                   + (f" · round {question.round}" if question.round > 1 else ""), ""]
         if question.prompt:
             lines += [f"> {question.prompt}", ""]
-        if "bars" in dist:
+        if "bars" in dist and not dist["bars"]:
+            lines += ["(no answers)", ""]
+        elif "bars" in dist:
             total = dist["responses"]
             width = max((len(b["label"]) for b in dist["bars"]), default=0)
             lines.append("```")
@@ -140,8 +195,11 @@ def summary_markdown(store: SessionStore) -> str:
         for key, text in (("mean", "Mean"), ("median", "Median")):
             if key in dist:
                 lines.append(f"{text}: {dist[key]}")
-        if "judged" in dist:
-            lines.append(f"Judged correct by the scenario: {dist['correct']} of {dist['judged']}")
+        if "judged_bars" in dist:
+            lines += ["", "How the scenario judged the answers:", "", "```"]
+            for b in dist["judged_bars"]:
+                lines.append(f"{b['label']:<15}  {_bar(b['count'], dist['judged'])}  {b['count']}")
+            lines += ["```", ""]
         if question.correct is not None:
             lines += ["", f"**Answer:** {_label(question.correct)}"]
         if question.debrief:

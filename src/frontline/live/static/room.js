@@ -1,8 +1,16 @@
 // The facilitator's room view. Plain JavaScript, no build step: polls the session API and redraws.
-// The facilitator token comes from the link's #token= fragment (never sent in a URL to the server).
+// The facilitator token comes from the link's #token= fragment (never sent in a URL to the server). It is moved
+// into this tab's session storage and wiped from the address bar at once, so a projected browser does not show it.
 "use strict";
 
-const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
+const token = (() => {
+  const fromLink = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (fromLink) {
+    sessionStorage.setItem("frontline-facilitator-token", fromLink);
+    history.replaceState(null, "", location.pathname);
+  }
+  return fromLink || sessionStorage.getItem("frontline-facilitator-token") || "";
+})();
 const POLL_MS = 1500;
 let state = null;
 let sheets = [];
@@ -93,8 +101,11 @@ function renderQuestion(q) {
   const stats = [];
   if (dist.mean != null) stats.push(`mean ${dist.mean}`);
   if (dist.median != null) stats.push(`median ${dist.median}`);
-  if (dist.judged) stats.push(`${dist.correct} of ${dist.judged} judged correct by the scenario`);
   if (stats.length) card.append(el("p", { text: stats.join(" · ") }));
+  if (dist.judged_bars) {
+    card.append(el("p", { class: "meta", text: `How the scenario judged the ${dist.judged} answer(s):` }));
+    card.append(renderBars({ correct: null }, { responses: dist.judged, bars: dist.judged_bars }));
+  }
   if (q.revealed) {
     const box = el("div", { class: "reveal", role: "region", "aria-label": `Answer and debrief for question ${q.number}` });
     if (q.correct != null) box.append(el("p", {}, el("strong", { text: "Answer: " }),
