@@ -13,6 +13,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("frontline.lab.cli", "lab"),
     ("frontline.datasets.cli", "data"),
     ("frontline.check.cli", "check"),
+    ("frontline.grading.cli", "grade"),
 )
 
 
