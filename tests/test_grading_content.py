@@ -64,6 +64,18 @@ def test_rubric_errors_name_file_line_and_field(grading_kit: KitPaths):
     assert path.read_text().splitlines()[problem.line - 1].strip() == "points: one"
 
 
+def test_rubric_and_notebook_points_must_agree(grading_kit: KitPaths):
+    notebook_path = grading_kit.exercises / "diagnosis" / "diagnosis.ipynb"
+    notebook = nbformat.read(notebook_path, as_version=4)
+    cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "summary_caveat")
+    cell.metadata.nbgrader["points"] = 4
+    nbformat.write(notebook, notebook_path)
+    problems = run_checks(grading_kit, {"grading"})["grading"]
+    assert [p.message for p in problems] == ["the rubric gives 2 points but the notebook cell is worth 4"]
+    lines = (grading_kit.grading / "rubrics" / "diagnosis.yaml").read_text().splitlines()
+    assert problems[0].field == "cells.summary_caveat.points" and lines[problems[0].line - 1].strip() == "points: 2"
+
+
 def test_rubric_points_must_add_up(grading_kit: KitPaths):
     path = grading_kit.grading / "rubrics" / "empowerment.yaml"
     _edit(path, "    title: When to escalate\n    points: 2", "    title: When to escalate\n    points: 3")
@@ -84,6 +96,9 @@ def test_check_finds_a_written_answer_without_rubric_and_bad_metadata(grading_ki
     messages = [str(p) for p in run_checks(grading_kit, {"grading"})["grading"]]
     assert any("manually graded cell 'plan_people' has no rubric" in m for m in messages), messages
     assert any("no manually graded cell 'plan_leadership'" in m for m in messages), messages
+    leftover = next(p for p in run_checks(grading_kit, {"grading"})["grading"] if "plan_leadership" in p.message)
+    rubric_lines = (grading_kit.grading / "rubrics" / "capstone.yaml").read_text().splitlines()
+    assert rubric_lines[leftover.line - 1].strip() == "plan_leadership:"
     assert any("invalid nbgrader metadata" in m and "test_baseline" in m for m in messages), messages
 
 
