@@ -87,10 +87,6 @@ def _grade_one(kit_root: str, course_root: str, exchange: str, assignment: str, 
     from frontline.kit import KitPaths
 
     course = Course(KitPaths(Path(kit_root)), Path(course_root), Path(exchange))
-    # kernels' socket files are created relative to the working folder: give each job its own
-    scratch = Path(db_path).with_suffix("")
-    scratch.mkdir(exist_ok=True)
-    os.chdir(scratch)
     api = course.api(**{"CourseDirectory.db_url": f"sqlite:///{db_path}"})
     result = api.autograde(assignment, student, force=True, create=True)
     return {"success": bool(result["success"]), "error": "" if result["success"] else _last_lines(result)}
