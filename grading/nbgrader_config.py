@@ -12,6 +12,7 @@ from frontline.grading.preprocessors import (
     InsertMarkScheme,
     RestoreStrippedMetadata,
     SafeOverwriteCells,
+    SerialKernelStartExecute,
 )
 from frontline.kit import default_exchange_root
 
@@ -51,7 +52,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute",
+    SerialKernelStartExecute,  # nbgrader's Execute; parallel graders start kernels in turn
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

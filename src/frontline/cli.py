@@ -21,6 +21,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("frontline.live.cli", "live"),
     ("frontline.scenarios.cli", "new_scenario"),
     ("frontline.lessons.cli", "lessons"),
+    ("frontline.grading.cli", "grade"),
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -61,8 +62,16 @@ def generate(course: Course, assignment: str) -> None:
         raise GradingError(f"could not build the student version of {assignment}:\n{_last_lines(result)}")
 
 
+ERROR_LINE = re.compile(r"^\s*([\w.]+(Error|Exception|Interrupt)\b.*)$")
+
+
 def _last_lines(result: dict, n: int = 6) -> str:
-    text = result.get("error") or result.get("log") or ""
+    """The most telling lines of a failed nbgrader run: the underlying exception, not nbgrader's summary."""
+    text = "\n".join(filter(None, [result.get("log"), result.get("error")]))
+    causes = [m.group(1) for line in text.splitlines() if (m := ERROR_LINE.match(line))
+              and "NbGraderException" not in line]
+    if causes:
+        return causes[-1]
     return "\n".join(text.strip().splitlines()[-n:])
 
 
@@ -170,7 +179,7 @@ def autograde(course: Course, assignment: str, students: list[str] | None = None
                 if not result.success:
                     record_zero(course, assignment, student)
                     result.issues.append(Issue(assignment, student, "(whole submission)",
-                                               f"nbgrader could not grade it: {result.error.splitlines()[-1:]}",
+                                               f"nbgrader could not grade it: {result.error.splitlines()[-1]}",
                                                "0 points; see the log with --verbose"))
                 result.issues += inspect_autograded(course.folder("autograded", student, assignment),
                                                     assignment, student)

@@ -18,6 +18,17 @@ def _line_of_grade_id(text: str, grade_id: str) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
+def _rubric_line(path: Path, field_path: list[str]) -> int | None:
+    import yaml
+
+    from frontline.grading.rubrics import _line_of
+
+    try:
+        return _line_of(yaml.compose(path.read_text(encoding="utf-8")), field_path)
+    except (OSError, yaml.YAMLError):
+        return None
+
+
 def check_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str, list[Problem]]:
     """Read a source notebook and validate its nbgrader metadata the way nbgrader itself does."""
     from nbgrader.nbgraderformat import MetadataValidator, ValidationError
@@ -90,8 +101,9 @@ def check_assignments(paths: KitPaths) -> list[Problem]:
                 elif rubric.points != cell.points:
                     problems.append(Problem(rubric_file, f"the rubric gives {rubric.points:g} points but the "
                                                          f"notebook cell is worth {cell.points:g}",
+                                            line=_rubric_line(rubric_file, ["cells", cell.grade_id, "points"]),
                                             field=f"cells.{cell.grade_id}.points"))
         for cell_id in sorted(set(by_cell) - manual_ids):
             problems.append(Problem(rubric_file, f"no manually graded cell {cell_id!r} in exercises/{assignment.name}",
-                                    field=f"cells.{cell_id}"))
+                                    line=_rubric_line(rubric_file, ["cells", cell_id]), field=f"cells.{cell_id}"))
     return problems

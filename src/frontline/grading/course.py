@@ -39,7 +39,8 @@ def prepare_course_folder(course_root: Path, kit_root: Path) -> None:
     wanted = (
         "# Course folder config: loads the Frontline kit's nbgrader settings (edit those, not this file).\n"
         "import os\n\n"
-        f"os.environ.setdefault({COURSE_ENV_VAR!r}, {str(course_root)!r})\n"
+        f"if not os.environ.get({COURSE_ENV_VAR!r}):\n"
+        f"    os.environ[{COURSE_ENV_VAR!r}] = {str(course_root)!r}\n"
         f"load_subconfig({str(kit_root / 'grading' / 'nbgrader_config.py')!r})  # noqa: F821\n"
     )
     if not local_config.exists() or local_config.read_text(encoding="utf-8") != wanted:

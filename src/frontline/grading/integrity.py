@@ -65,6 +65,12 @@ def inspect_submission(folder: Path, assignment: str, student: str, released: di
     unexpected = sorted(set(found) - set(released))
     for name in sorted(released):
         expected = folder / f"{name}.ipynb"
+        set_aside = folder / f"{name}.ipynb{CORRUPT_SUFFIX}"
+        if name not in found and set_aside.exists():  # set aside on an earlier run: report it again
+            _, error = _read_notebook(set_aside)
+            issues.append(Issue(assignment, student, expected.name, error or "unreadable",
+                                f"graded as not submitted: 0 points; kept as {set_aside.name}"))
+            continue
         if name not in found:
             candidates = [found[u] for u in unexpected]
             if len(candidates) == 1:
@@ -80,8 +86,14 @@ def inspect_submission(folder: Path, assignment: str, student: str, released: di
                 continue
         issues += _inspect_notebook(expected, assignment, student, released[name], sources.get(name))
     for name in unexpected:
-        issues.append(Issue(assignment, student, f"{name}.ipynb", "not a notebook of this assignment",
-                            "ignored (kept in the submission folder)"))
+        copies = [e for e in released if (folder / f"{e}.ipynb").exists()
+                  and (folder / f"{e}.ipynb").read_bytes() == found[name].read_bytes()]
+        if copies:  # copied to the expected name on an earlier run
+            issues.append(Issue(assignment, student, found[name].name, f"misnamed: expected {copies[0]}.ipynb",
+                                f"graded as {copies[0]}.ipynb; the original file is kept"))
+        else:
+            issues.append(Issue(assignment, student, found[name].name, "not a notebook of this assignment",
+                                "ignored (kept in the submission folder)"))
     return issues
 
 

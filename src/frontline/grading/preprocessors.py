@@ -1,5 +1,7 @@
 """Small nbgrader preprocessors the course config plugs into nbgrader's pipeline.
 
+* :class:`SerialKernelStartExecute`: nbgrader's Execute, with kernel start-up taken in turns by parallel graders
+  (kernels started at the same moment can pick the same free TCP port, and one of them then fails to start).
 * :class:`RestoreStrippedMetadata` (autograde, before OverwriteCells): when a submission lost its nbgrader cell
   metadata but kept the released cell layout, give each cell back the metadata of the released cell in its place.
 * :class:`SafeOverwriteCells`: nbgrader's OverwriteCells, with missing grade cells put back after the nearest
@@ -12,13 +14,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
+import tempfile
 from pathlib import Path
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
-from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 from traitlets import Unicode
 
 MARK_SCHEME_KEY = "frontline"
@@ -27,6 +31,34 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 def _grade_id(cell: NotebookNode) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+KERNEL_START_LOCK = Path(tempfile.gettempdir()) / "frontline-kernel-start.lock"
+
+
+class SerialKernelStartExecute(Execute):
+    _lock_handle = None
+
+    async def async_start_new_kernel(self, **kwargs):
+        self._lock_handle = KERNEL_START_LOCK.open("a")
+        fcntl.flock(self._lock_handle, fcntl.LOCK_EX)
+        try:
+            return await super().async_start_new_kernel(**kwargs)
+        except BaseException:
+            self._release()
+            raise
+
+    async def async_start_new_kernel_client(self):
+        try:
+            return await super().async_start_new_kernel_client()  # returns once the kernel has bound its ports
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock_handle is not None:
+            fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
+            self._lock_handle.close()
+            self._lock_handle = None
 
 
 class RestoreStrippedMetadata(NbGraderPreprocessor):

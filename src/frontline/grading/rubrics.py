@@ -74,18 +74,20 @@ def _schema() -> dict[str, Any]:
 
 
 def _line_of(node: yaml.Node, path: list[Any]) -> int:
-    """1-based line of the YAML node at ``path`` (or of its nearest existing parent)."""
+    """1-based line of the YAML node at ``path`` (or of its nearest existing parent); a mapping entry's key line."""
+    mark = node.start_mark
     for key in path:
         if isinstance(node, yaml.MappingNode):
-            found = next((value for k, value in node.value if k.value == str(key)), None)
+            pair = next(((k, value) for k, value in node.value if k.value == str(key)), None)
+            found, found_mark = (pair[1], pair[0].start_mark) if pair else (None, None)
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            found = node.value[key]
+            found, found_mark = node.value[key], node.value[key].start_mark
         else:
             found = None
         if found is None:
             break
-        node = found
-    return node.start_mark.line + 1
+        node, mark = found, found_mark
+    return mark.line + 1
 
 
 def _field(path: list[Any]) -> str:

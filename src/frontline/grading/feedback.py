@@ -1,0 +1,33 @@
+"""Feedback for each autograded submission, through the course config (tests hidden, mark schemes removed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from frontline.grading.autograde import submitted_students
+from frontline.grading.course import Course
+
+
+@dataclass
+class FeedbackResult:
+    student: str
+    success: bool
+    error: str = ""
+
+
+def generate_feedback(course: Course, assignment: str, release: bool = False) -> list[FeedbackResult]:
+    """Write ``feedback/<student>/<assignment>/*.html`` for every autograded student; never stops on one."""
+    api = course.api()
+    results = []
+    for student in submitted_students(course, assignment):
+        if not course.folder("autograded", student, assignment).is_dir():
+            results.append(FeedbackResult(student, False, "not autograded (see the integrity report)"))
+            continue
+        outcome = api.generate_feedback(assignment, student, force=True)
+        error = "" if outcome["success"] else "\n".join((outcome.get("error") or "").strip().splitlines()[-3:])
+        results.append(FeedbackResult(student, bool(outcome["success"]), error))
+    if release:
+        outcome = api.release_feedback(assignment)
+        if not outcome["success"]:
+            results.append(FeedbackResult("(exchange)", False, "releasing feedback to the exchange failed"))
+    return results
