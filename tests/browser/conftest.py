@@ -9,6 +9,8 @@ Fixtures:
 * ``kit_folder`` (session): a private copy of the kit's content.
 * ``lab`` (session): ``frontline lab`` started headless on a free port with a fixed token and a private HOME,
   stopped by its process id at the end of the run; ``lab_page`` a page with no kernel left from earlier tests.
+* ``formgrader`` (module): made-up diagnosis submissions graded by ``frontline grade all``, and JupyterLab
+  started from that course folder with nbgrader's formgrader.
 * ``live_session`` (module): ``frontline live serve`` with the kit's diagnosis workshop plan.
 
 Servers are shared by the whole session to keep the suite's run time modest; tests open fresh JupyterLab
@@ -29,6 +31,8 @@ from servers import (
     LiveSession,
     ServerDidNotStart,
     copy_kit,
+    formgrader_server,
+    graded_course,
     lab_server,
     launch_chromium,
     live_server,
@@ -140,3 +144,15 @@ def lab_page(lab, page):
 def live_session(browser, kit_folder, tmp_path_factory) -> Iterator[LiveSession]:
     """A live session started from the kit's diagnosis workshop plan."""
     yield from _serve(live_server, kit_folder, tmp_path_factory.mktemp("live"), "data/sessions/diagnosis-workshop.yaml")
+
+
+@pytest.fixture(scope="module")
+def formgrader(browser, kit_folder, tmp_path_factory) -> Iterator[LabServer]:
+    """A course in which made-up diagnosis submissions were graded, opened in JupyterLab with the formgrader."""
+    run = tmp_path_factory.mktemp("grading")
+    try:
+        course = graded_course(kit_folder, run)
+    except ServerDidNotStart as error:
+        pytest.fail(str(error), pytrace=False)
+    yield from _serve(formgrader_server, course, run)
+

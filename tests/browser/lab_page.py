@@ -97,3 +97,12 @@ def run_new_cell(page: Page, code: str) -> Locator:
     page.keyboard.press("Shift+Enter")
     expect(cell.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]:"), timeout=60_000)
     return cell
+
+
+def log_in(page: Page, server) -> None:
+    """Log in on the Jupyter login page with the token, as a trainer pasting it would."""
+    page.goto(f"{server.base}/login")
+    field = page.get_by_label("Password or token:")
+    field.fill(server.token)
+    field.press("Enter")
+    page.wait_for_url("**/lab**")

@@ -207,3 +207,54 @@ def presentation(kit: Path, run: Path, notebook: Path) -> Iterator[Presentation]
     argv = [sys.executable, "-m", "frontline", "live", "present", str(notebook), "--port", str(port)]
     with running(argv, clean_env(home, kit), kit, url, run / "present.log"):
         yield Presentation(url=url, notebook=notebook)
+
+
+@dataclass(frozen=True)
+class GradedCourse:
+    root: Path
+    env: dict[str, str]
+    assignment: str
+    students: tuple[str, ...]
+
+
+def graded_course(kit: Path, run: Path, assignment: str = "diagnosis",
+                  kinds: tuple[str, ...] = ("full", "untouched")) -> GradedCourse:
+    """A trainer's course folder in which made-up submissions of ``assignment`` went through `frontline grade`.
+
+    Each student is named after the kind of submission it handed in (see ``frontline.grading.samples``).
+    """
+    from frontline.grading.samples import make_submission
+
+    home = _home(run)
+    root = run / "course"
+    env = clean_env(home, kit)
+    env.update(FRONTLINE_COURSE=str(root), FRONTLINE_EXCHANGE=str(run / "exchange"), FRONTLINE_CELL_TIMEOUT="10")
+
+    def grade(*args: str) -> None:
+        result = subprocess.run([sys.executable, "-m", "frontline", "grade", *args], env=env, cwd=run,
+                                capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            raise ServerDidNotStart(f"frontline grade {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+    grade("generate", assignment)
+    source = kit / "exercises" / assignment / f"{assignment}.ipynb"
+    release = root / "release" / assignment / f"{assignment}.ipynb"
+    for kind in kinds:
+        make_submission(kind, source, release, root / "submitted" / kind / assignment)
+    grade("all", assignment, "--no-collect", "--jobs", "1")
+    return GradedCourse(root=root, env=env, assignment=assignment, students=kinds)
+
+
+@contextmanager
+def formgrader_server(course: GradedCourse, run: Path) -> Iterator[LabServer]:
+    """JupyterLab started from the course folder, as the trainer's guide says, with nbgrader's formgrader."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--ServerApp.port={port}",
+            "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
+            f"--ServerApp.root_dir={course.root}", "--LabApp.news_url=None"]
+    log = run / "formgrader.log"
+    with running(argv, course.env, course.root, f"{base}/api/status", log,
+                 headers={"Authorization": f"token {TOKEN}"}):
+        yield LabServer(base=base, token=TOKEN, kit=Path(course.env["FRONTLINE_KIT"]),
+                        home=Path(course.env["HOME"]), log=log)
