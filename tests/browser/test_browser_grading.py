@@ -32,7 +32,7 @@ def test_rubric_shows_as_the_mark_scheme_of_each_written_answer(formgrader, page
     for rubric in rubrics.values():
         heading = page.get_by_role("heading", name=f"📋 Mark scheme: {rubric.title}")
         expect(heading).to_be_visible()
-        scheme = heading.locator("xpath=ancestor::div[contains(@class, 'cell')][1]")
+        scheme = heading.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' cell ')][1]")
         expect(scheme).to_contain_text(rubric.criteria[0].criterion)
         expect(scheme).to_contain_text(rubric.comments[0])
     # the trainer grades the written answer in the box nbgrader puts above the scheme
