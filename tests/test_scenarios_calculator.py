@@ -53,6 +53,9 @@ def test_answering_through_the_widget(store):
 def test_staffing_answer_and_solution(store):
     s = frontline.scenario("calculator/staffing-wait", store=store)
     assert s.expected == 16
+    ui = s.widget and s.ui
+    assert "Answered within the target time" in ui.results.value
+    assert "Representatives needed" not in ui.results.value  # the answer is not shown before it is found
     s.set(agents=16)
     assert s.outputs["service_level"] >= 0.8 > staffing_wait(120, 6, 15)["service_level"]
     s.answer(15)

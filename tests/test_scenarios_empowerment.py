@@ -82,3 +82,10 @@ def test_the_solution_names_the_computed_best_decision(store):
     ui = s.widget and s.ui
     ui.retry.click()
     assert s.action is None and ui.action.value is None and ui.feedback.value == ""
+
+
+def test_the_seed_story_is_attributed_in_the_widget(store):
+    s = frontline.scenario("empowerment/postie-forwarding", store=store)
+    header = (s.widget and s.ui).header.value
+    assert "I am not supposed to do this but I will drop it off for you" in header
+    assert "Sources: Eric Fraterman, &#x27;It&#x27;s about People, stupid.&#x27;" in header

@@ -45,11 +45,11 @@ def test_partial_credit_counts_pairs_in_order(s):
 
 
 def test_the_starting_order_is_not_the_answer_and_retry_restores_it(s):
-    s.set_order(s.steps)
+    s.set_order(s.correct_order)
     s.retry()
-    assert s.order == ["solve", "thank", "apologize", "listen"] != s.steps
+    assert s.order == ["solve", "thank", "apologize", "listen"] != s.correct_order
     shuffled = frontline.scenario("ordering/five-whys-chain", store=s.store)
-    assert sorted(shuffled.order) == sorted(shuffled.steps) and shuffled.order != shuffled.steps
+    assert sorted(shuffled.order) == shuffled.step_ids and shuffled.order != shuffled.correct_order
 
 
 def test_bad_orders_explain_themselves(s):

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -27,6 +28,7 @@ def test_progress_survives_a_kernel_restart(tmp_path):
     assert (entry.attempts, entry.solved, entry.hints_used, entry.best_score, entry.last_score) == (2, True, 1, 1, 1)
     # a new session (a fresh scenario object) sees the earlier attempts: the solution is open at once
     again = frontline.scenario("choice/welcome-practice", store=ProgressStore(path))
+    assert "Your record here: 2 attempt(s), best score 100%, ✔ solved" in (again.widget and again.ui).record.value
     assert again.solution().startswith("Solution:")
 
 
@@ -46,7 +48,26 @@ def test_writes_are_whole_files_with_no_temporary_left_behind(tmp_path):
     data = json.loads(store.path.read_text())
     assert data["scenarios"]["ordering/last-recovery"] == {"attempts": 2, "solved": False, "hints_used": 2,
                                                            "best_score": 0.5, "last_score": 0.25}
-    assert [p.name for p in store.path.parent.iterdir()] == ["progress.json"]
+    assert sorted(p.name for p in store.path.parent.iterdir()) == [".progress.json.lock", "progress.json"]
+
+
+def test_concurrent_sessions_do_not_lose_each_others_attempts(tmp_path):
+    # separate stores on separate threads open separate lock descriptors, just as two kernels would
+    path = tmp_path / "progress.json"
+
+    def work(scenario_id):
+        store = ProgressStore(path)
+        for _ in range(25):
+            store.record_attempt(scenario_id, 0.5, False)
+
+    threads = [threading.Thread(target=work, args=(sid,))
+               for sid in ("choice/four-levels", "choice/four-levels", "ordering/last-recovery")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    records = ProgressStore(path).all()
+    assert records["choice/four-levels"].attempts == 50 and records["ordering/last-recovery"].attempts == 25
 
 
 def test_a_corrupt_file_is_kept_aside_and_reported(tmp_path):

@@ -19,6 +19,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("frontline.datasets.cli", "data"),
     ("frontline.check.cli", "check"),
     ("frontline.scenarios.cli", "new_scenario"),
+    ("frontline.lessons.cli", "lessons"),
     ("frontline.live.cli", "live"),
 )
 

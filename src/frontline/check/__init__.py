@@ -27,9 +27,16 @@ def check_scenarios(paths: KitPaths) -> list[Problem]:
     return check_folder(paths.data / "scenarios")
 
 
+def check_lessons(paths: KitPaths) -> list[Problem]:
+    from frontline.lessons.check import check_lessons as check
+
+    return check(paths)
+
+
 CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
     ("scenarios", check_scenarios),
+    ("lessons", check_lessons),
     ("session plans", check_kit_session_plans),
 ]
 

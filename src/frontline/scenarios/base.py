@@ -18,7 +18,7 @@ import ipywidgets as w
 from frontline.answers import AnswerEvent, publish
 from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, ScenarioError, incomplete
 from frontline.scenarios.loader import ScenarioSpec
-from frontline.scenarios.progress import ProgressStore
+from frontline.scenarios.progress import ProgressStore, ScenarioProgress
 from frontline.scenarios.widgets import button, markdown, notice
 
 
@@ -36,6 +36,7 @@ class Scenario:
         self._solution_shown = False
         self._notice = ""
         self.ui: SimpleNamespace | None = None
+        self._record: ScenarioProgress | None = None  # the progress file's entry, read when the widget is built
         self._persona = self._resolve_persona(persona)
         self._reset()
 
@@ -95,7 +96,7 @@ class Scenario:
         self._feedback = result
         self._attempts += 1
         try:
-            self.store.record_attempt(self.id, result.score, result.correct)
+            self._record = self.store.record_attempt(self.id, result.score, result.correct)
         except OSError as e:  # the trainee's answer still gets its feedback if the disk is full or read-only
             warnings.warn(f"could not save progress to {self.store.path}: {e}", RuntimeWarning, stacklevel=2)
         publish(AnswerEvent(self.id, self.kind, self._answer(), result.correct, result.score,
@@ -117,7 +118,9 @@ class Scenario:
         """The next hint (each call reveals one more)."""
         total = self.hints_total
         if self._hints_shown >= total:
-            return Message(f"No more hints: you have seen all {total}. Submit an answer, then `solution()` opens.")
+            after = "`solution()` shows the worked answer." if self.solution_available else \
+                "Submit an answer, then `solution()` opens."
+            return Message(f"No more hints: you have seen all {total}. {after}")
         self._hints_shown += 1
         try:
             self.store.record_hints(self.id, self._hints_shown)
@@ -128,7 +131,12 @@ class Scenario:
 
     @property
     def solution_available(self) -> bool:
-        return self._attempts > 0 or self.store.get(self.id).attempts > 0
+        if self._attempts > 0:
+            return True
+        try:
+            return self.store.get(self.id).attempts > 0
+        except OSError:  # an unreadable progress file only means no earlier attempt can be proven
+            return False
 
     def solution(self) -> Message:
         """The worked solution, available once you have made at least one attempt."""
@@ -197,12 +205,14 @@ class Scenario:
     def _build_ui(self) -> None:
         ui = SimpleNamespace()
         self.ui = ui
-        ui.header = w.HTML(f"<h3>{html.escape(self.title)}</h3>{markdown(self.data['intro'])}")
+        sources = "; ".join(self.data.get("sources", []))
+        ui.header = w.HTML(f"<h3>{html.escape(self.title)}</h3>{markdown(self.data['intro'])}"
+                           + (f"<p><small>Sources: {html.escape(sources)}</small></p>" if sources else ""))
         parts: list[w.Widget] = [ui.header]
         if self.personas:
             options = [(self.spec.personas[p]["name"], p) for p in self.personas]
             ui.persona = w.Dropdown(options=options, value=self._persona, description="Customer persona",
-                                    style={"description_width": "initial"})
+                                    style={"description_width": "initial"}, layout=w.Layout(width="480px"))
             ui.persona_text = w.HTML()
             ui.persona.observe(lambda change: self._ui_action(lambda: self.set_persona(change["new"]))(),
                                names="value")
@@ -218,10 +228,15 @@ class Scenario:
         ui.retry.on_click(self._ui_action(self.retry))
         ui.buttons = w.HBox([ui.submit, ui.hint, ui.solution, ui.retry])
         ui.notice = w.HTML()
+        ui.record = w.HTML()
         ui.feedback = w.HTML()
         ui.hints = w.HTML()
         ui.solution_box = w.HTML()
-        parts += [ui.body, ui.buttons, ui.notice, ui.feedback, ui.hints, ui.solution_box]
+        parts += [ui.body, ui.buttons, ui.notice, ui.feedback, ui.hints, ui.solution_box, ui.record]
+        try:
+            self._record = self.store.get(self.id)
+        except OSError:
+            self._record = None
         ui.root = w.VBox(parts)
         self._refresh()
 
@@ -243,6 +258,10 @@ class Scenario:
                                      f"{html.escape('; '.join(persona['expects']))}.</p>")
         self._refresh_body()
         ui.notice.value = notice(self._notice)
+        record = self._record
+        ui.record.value = "" if not record or not record.attempts else (
+            f"<p><small>Your record here: {record.attempts} attempt(s), best score {record.best_score:.0%}"
+            f"{', ✔ solved' if record.solved else ''}. See all with <code>frontline.progress()</code>.</small></p>")
         ui.feedback.value = self._feedback.to_html() if self._feedback else ""
         shown = self.hints_shown
         ui.hints.value = "".join(f"<p><strong>Hint {i} of {self.hints_total}:</strong> {html.escape(text)}</p>"

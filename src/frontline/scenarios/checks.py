@@ -209,6 +209,10 @@ def check_calculator(located: LocatedData, personas: Personas) -> list[Problem]:
     for name in task["inputs"]:
         if name not in model.parameters:
             problems.append(located.problem(("task", "inputs", name), f"model {data['model']!r} has no input {name!r}"))
+    for index, name in enumerate(data.get("show_outputs", [])):
+        if name not in model.outputs:
+            problems.append(located.problem(("show_outputs", index), f"model {data['model']!r} has no output "
+                                            f"{name!r} (outputs: {', '.join(model.outputs)})"))
     if task["output"] not in model.outputs:
         problems.append(located.problem(("task", "output"), f"model {data['model']!r} has no output "
                                         f"{task['output']!r} (outputs: {', '.join(model.outputs)})"))

@@ -13,7 +13,7 @@ import ipywidgets as w
 
 from frontline.scenarios.base import Scenario
 from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, ScenarioError
-from frontline.scenarios.widgets import WIDE, markdown
+from frontline.scenarios.widgets import WIDE, markdown, stable_shuffle
 
 TYPE_LABELS = {"open": "open", "probing": "probing", "closed": "closed", "summarising": "summarising"}
 
@@ -55,7 +55,7 @@ class DiagnosisScenario(Scenario):
         return found
 
     @property
-    def key_facts(self) -> list[str]:
+    def _key_facts(self) -> list[str]:
         return [f["id"] for f in self.data["facts"] if f.get("key")]
 
     def _question(self, qid: str) -> dict[str, Any]:
@@ -94,7 +94,7 @@ class DiagnosisScenario(Scenario):
     def _grade(self) -> Feedback:
         issue = next(i for i in self.data["issues"] if i["id"] == self._issue)
         right = bool(issue.get("correct"))
-        key = self.key_facts
+        key = self._key_facts
         found = [f for f in key if f in self.revealed_facts]
         score = 0.6 * right + 0.4 * len(found) / len(key)
         messages = [("✔ " if right else "✘ ") + f"You named: {issue['text']} — {issue['feedback']}"]
@@ -131,7 +131,9 @@ class DiagnosisScenario(Scenario):
         rows = []
         # Button captions cannot wrap (long ones are cut off), so each button has a short caption and the full
         # question sits beside it as text; the tooltip repeats it for screen readers.
-        for number, question in enumerate(self.data["questions"], 1):
+        ui.question_order = [q["id"] for q in stable_shuffle(self.data["questions"], lambda q: q["id"], self.id)]
+        for number, qid in enumerate(ui.question_order, 1):
+            question = self._question(qid)
             btn = w.Button(description=f"Ask question {number}", tooltip=f"Ask: {question['text']}",
                            layout=w.Layout(width="150px", flex="0 0 auto"))
             btn.on_click(self._ui_action(lambda qid=question["id"]: self.ask(qid)))
@@ -140,7 +142,8 @@ class DiagnosisScenario(Scenario):
                           f"{html.escape(question['text'])}</span>", layout=w.Layout(flex="1 1 auto"))
             rows.append(w.HBox([btn, text]))
         ui.transcript = w.HTML()
-        ui.issue = w.RadioButtons(options=[(i["text"], i["id"]) for i in self.data["issues"]], value=None,
+        issues = stable_shuffle(self.data["issues"], lambda i: i["id"], self.id)
+        ui.issue = w.RadioButtons(options=[(i["text"], i["id"]) for i in issues], value=None,
                                   description="The real issue is", style=WIDE, layout=w.Layout(width="auto"))
         ui.issue.observe(lambda change: change["new"] and self._ui_action(
             lambda: self.name_issue(change["new"]))(), names="value")
@@ -153,7 +156,7 @@ class DiagnosisScenario(Scenario):
         ui.budget.value = f"<p>Questions left: <strong>{left} of {self.budget}</strong></p>"
         for qid, btn in ui.question_buttons.items():
             btn.disabled = qid in self._asked or left <= 0
-            number = self.questions.index(qid) + 1
+            number = ui.question_order.index(qid) + 1
             btn.description = f"✔ Asked ({number})" if qid in self._asked else f"Ask question {number}"
         lines = []
         for qid in self._asked:

@@ -177,7 +177,7 @@ class EmpowermentScenario(Scenario):
         ui.case = w.HTML(f"<p><strong>The facts</strong></p>{facts}<p><strong>{html.escape(policy['title'])}"
                          f"</strong></p>{clauses}<p>You may grant up to {self._money(policy['alone_limit'])} alone; "
                          f"{html.escape(policy['escalate_to'])} may approve up to "
-                         f"{self._money(policy['escalate_limit'])} (answer within "
+                         f"{self._money(policy['escalate_limit'])} (waiting time for their decision: "
                          f"{html.escape(policy['escalation_delay'])}); anything more is refused.</p>")
         ui.action = w.RadioButtons(options=[(label, key) for key, label in ACTIONS.items()], value=None,
                                    description="Your decision", style=WIDE, layout=w.Layout(width="auto"))

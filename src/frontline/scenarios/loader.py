@@ -113,7 +113,14 @@ def read_personas(folder: Path) -> tuple[dict[str, dict[str, Any]], list[Problem
 
 
 def validate_file(file: Path, personas: dict[str, dict[str, Any]]) -> tuple[ScenarioSpec | None, list[Problem]]:
-    """Schema and reference/graph checks for one scenario file; returns the spec only when there are no problems."""
+    """Schema and reference/graph checks for one scenario file; returns the spec only when there are no problems.
+
+    Problems come back in line order, so an author can work down the file."""
+    spec, problems = _validate_file(file, personas)
+    return spec, sorted(problems, key=lambda p: p.line or 0)
+
+
+def _validate_file(file: Path, personas: dict[str, dict[str, Any]]) -> tuple[ScenarioSpec | None, list[Problem]]:
     file = Path(file)
     kind = file.parent.name
     if kind not in KINDS:

@@ -44,15 +44,20 @@ class OrderingScenario(Scenario):
     kind = "ordering"
 
     @property
-    def steps(self) -> list[str]:
-        """The step ids in the correct order (the answer; read it only to check your work)."""
+    def correct_order(self) -> list[str]:
+        """The answer: the step ids in the correct order (the name says so, so nobody reads it by accident)."""
         return [s["id"] for s in self.data["steps"]]
+
+    @property
+    def step_ids(self) -> list[str]:
+        """Every step id, alphabetically (gives nothing away)."""
+        return sorted(self.correct_order)
 
     def _start_order(self) -> list[str]:
         if "start_order" in self.data:
             return list(self.data["start_order"])
-        order = sorted(self.steps, key=lambda sid: hashlib.sha256(f"{self.id}:{sid}".encode()).hexdigest())
-        return order if order != self.steps else order[1:] + order[:1]
+        order = sorted(self.correct_order, key=lambda sid: hashlib.sha256(f"{self.id}:{sid}".encode()).hexdigest())
+        return order if order != self.correct_order else order[1:] + order[:1]
 
     def _reset(self) -> None:
         self._order = self._start_order()
@@ -68,11 +73,11 @@ class OrderingScenario(Scenario):
     def set_order(self, step_ids: list[str]) -> None:
         """Give the whole order at once, as a list of every step id."""
         if isinstance(step_ids, str) or not isinstance(step_ids, list | tuple):
-            raise AnswerTypeError(f"set_order() takes a list of all {len(self.steps)} step ids; got {step_ids!r} "
-                                  f"({type(step_ids).__name__}).")
-        unknown = [s for s in step_ids if s not in self.steps]
-        if unknown or len(step_ids) != len(self.steps) or len(set(step_ids)) != len(step_ids):
-            missing = [s for s in self.steps if s not in step_ids]
+            raise AnswerTypeError(f"set_order() takes a list of all {len(self.step_ids)} step ids; got "
+                                  f"{step_ids!r} ({type(step_ids).__name__}).")
+        unknown = [s for s in step_ids if s not in self.correct_order]
+        if unknown or len(step_ids) != len(self.correct_order) or len(set(step_ids)) != len(step_ids):
+            missing = [s for s in self.step_ids if s not in step_ids]
             raise AnswerTypeError("set_order() needs every step id exactly once"
                                   + (f"; unknown: {', '.join(map(repr, unknown))}" if unknown else "")
                                   + (f"; missing: {', '.join(missing)}" if missing else "") + ".")
@@ -101,7 +106,7 @@ class OrderingScenario(Scenario):
         return list(self._order)
 
     def _grade(self) -> Feedback:
-        correct = self.steps
+        correct = self.correct_order
         positions = [correct.index(s) for s in self._order]
         pairs = list(combinations(range(len(positions)), 2))
         in_order = sum(positions[a] < positions[b] for a, b in pairs)
@@ -131,7 +136,7 @@ class OrderingScenario(Scenario):
     def _build_body(self) -> w.Widget:
         ui = self.ui
         ui.prompt = w.HTML(markdown(self.data["prompt"]))
-        ui.list = w.Select(options=[], rows=len(self.steps), description="Steps",
+        ui.list = w.Select(options=[], rows=len(self.correct_order), description="Steps",
                            layout=w.Layout(width="95%"), style={"description_width": "initial"})
         ui.up = button("Move up", "Move the selected step one place up", "arrow-up")
         ui.down = button("Move down", "Move the selected step one place down", "arrow-down")

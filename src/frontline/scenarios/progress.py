@@ -9,13 +9,20 @@ is never wiped: it is moved aside to ``progress.corrupt-N.json`` and a warning n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+try:  # POSIX: serialise read-modify-write between kernels; elsewhere the atomic rename still prevents torn files
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 PROGRESS_ENV_VAR = "FRONTLINE_PROGRESS"
 FORMAT_VERSION = 1
@@ -89,6 +96,21 @@ class ProgressStore:
             Path(temporary).unlink(missing_ok=True)
             raise
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold an exclusive lock on a side file while reading and rewriting, so two notebooks saving at the same
+        moment cannot drop each other's update."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if fcntl is None:
+            yield
+            return
+        with open(self.path.with_name(f".{self.path.name}.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def all(self) -> dict[str, ScenarioProgress]:
         return self._read()
 
@@ -96,20 +118,22 @@ class ProgressStore:
         return self._read().get(scenario_id, ScenarioProgress())
 
     def record_attempt(self, scenario_id: str, score: float, solved: bool) -> ScenarioProgress:
-        records = self._read()
-        entry = records.setdefault(scenario_id, ScenarioProgress())
-        entry.attempts += 1
-        entry.solved = entry.solved or solved
-        entry.best_score = max(entry.best_score, round(score, 4))
-        entry.last_score = round(score, 4)
-        self._write(records)
+        with self._locked():
+            records = self._read()
+            entry = records.setdefault(scenario_id, ScenarioProgress())
+            entry.attempts += 1
+            entry.solved = entry.solved or solved
+            entry.best_score = max(entry.best_score, round(score, 4))
+            entry.last_score = round(score, 4)
+            self._write(records)
         return entry
 
     def record_hints(self, scenario_id: str, hints_used: int) -> ScenarioProgress:
-        records = self._read()
-        entry = records.setdefault(scenario_id, ScenarioProgress())
-        entry.hints_used = max(entry.hints_used, hints_used)
-        self._write(records)
+        with self._locked():
+            records = self._read()
+            entry = records.setdefault(scenario_id, ScenarioProgress())
+            entry.hints_used = max(entry.hints_used, hints_used)
+            self._write(records)
         return entry
 
 

@@ -7,12 +7,22 @@ words and symbols so nothing depends on colour.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 import ipywidgets as w
 
 WIDE = {"description_width": "initial"}
+T = TypeVar("T")
+
+
+def stable_shuffle(items: list[T], key: Callable[[T], str], salt: str) -> list[T]:
+    """The same scrambled order every time (authors tend to write the right answer first; trainees should not be
+    able to rely on that), so screenshots, tests and facilitators' instructions stay valid."""
+    return sorted(items, key=lambda item: hashlib.sha256(f"{salt}:{key(item)}".encode()).hexdigest())
 
 
 def markdown(text: str) -> str:
