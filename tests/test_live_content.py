@@ -207,3 +207,20 @@ def test_scenario_answers_are_counted_by_what_trainees_chose(repo, tmp_path, sce
 def test_serve_refuses_a_join_code_trainees_could_not_type():
     result = CliRunner().invoke(cli, ["live", "serve", "--code", "a b"])
     assert result.exit_code == 2 and "'a b': use 4 to 12 letters or digits" in result.output
+
+
+def test_run_sheets_of_the_kits_lessons_agree_with_the_lesson_metadata(repo):
+    from frontline.lessons.metadata import facilitator_cells, load_lessons, timed_sections
+    from frontline.live.runsheet import run_sheets
+
+    lessons = {lesson.id: lesson for lesson in load_lessons(repo / "notebooks")}
+    sheets = run_sheets(repo / "notebooks")
+    assert [s.lesson_id for s in sheets] == list(lessons)
+    for sheet in sheets:
+        notebook = json.loads(lessons[sheet.lesson_id].path.read_text())
+        assert sheet.problems == []
+        assert sheet.planned_minutes == lessons[sheet.lesson_id].total_minutes
+        assert [(s.title, s.minutes) for s in sheet.sections] == [(s.title, s.minutes) for s in
+                                                                  timed_sections(notebook)]
+        assert [n.text for n in sheet.notes] == [text.strip() for text in facilitator_cells(notebook)]
+        assert sheet.notes, f"{sheet.lesson_id} has no facilitator notes for its run sheet"

@@ -18,9 +18,9 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("frontline.lab.cli", "lab"),
     ("frontline.datasets.cli", "data"),
     ("frontline.check.cli", "check"),
-    ("frontline.live.cli", "live"),
     ("frontline.scenarios.cli", "new_scenario"),
     ("frontline.lessons.cli", "lessons"),
+    ("frontline.live.cli", "live"),
     ("frontline.grading.cli", "grade"),
 )
 

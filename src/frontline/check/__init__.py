@@ -41,9 +41,9 @@ def check_grading(paths: KitPaths) -> list[Problem]:
 
 CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
-    ("session plans", check_kit_session_plans),
     ("scenarios", check_scenarios),
     ("lessons", check_lessons),
+    ("session plans", check_kit_session_plans),
     ("grading", check_grading),
 ]
 

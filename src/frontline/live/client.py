@@ -66,7 +66,8 @@ class LiveClient:
         self.title = ""
         self.participant_id: str | None = None
         self._token: str | None = None
-        self._http = httpx.Client(base_url=self.url, timeout=timeout)
+        # A short connect timeout: an unreachable server (wifi dropped) must not freeze the notebook for long.
+        self._http = httpx.Client(base_url=self.url, timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)))
         self._lock = threading.RLock()
         self.outbox: list[PendingAnswer] = []
         self.results: dict[str, SendResult] = {}
