@@ -22,7 +22,8 @@ from frontline.grading.course import Course
 from frontline.grading.samples import make_submission
 from frontline.kit import KitPaths
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow,
+              pytest.mark.filterwarnings("ignore:Object of type <\\w+> not in session")]  # nbgrader's own queries
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["capstone", "diagnosis", "empowerment", "problem_solving", "retention_measurement"]

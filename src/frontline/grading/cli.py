@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -38,6 +39,8 @@ def grade(ctx: click.Context, course_dir: Path | None, exchange: Path | None) ->
     Steps: generate → release → (trainees work) → collect → autograde → grade written answers in the
     formgrader → feedback → export → analyse. `frontline grade all ASSIGNMENT` runs the steps after release.
     """
+    # nbgrader's gradebook queries emit SQLAlchemy session warnings that mean nothing to a trainer
+    warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session")
     ctx.ensure_object(dict)
     ctx.obj["course"] = Course.open(kit_paths(), course_dir, exchange)
 
