@@ -272,3 +272,47 @@ def test_release_notebooks_run_with_only_answer_stubs_and_tests_failing(graded):
         for cell in self_checks:
             text = "".join(o.get("text", "") for o in cell.outputs)
             assert "✘" in text and "✔" not in text
+
+
+def test_the_live_formgrader_shows_the_mark_schemes(graded):
+    """Start a Jupyter server in the course folder and open a submission in nbgrader's formgrader over HTTP."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    from nbgrader.api import Gradebook
+
+    from frontline.grading.rubrics import load_rubrics
+
+    course = graded[0]
+    with Gradebook(course.db_url) as gb:
+        submission_id = gb.find_submission_notebook("empowerment", "empowerment", "full").id
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, **course.environment()}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", f"--port={port}",
+         "--ServerApp.ip=127.0.0.1", "--ServerApp.token=formgrader-test", "--ServerApp.port_retries=0"],
+        cwd=course.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/formgrader/submissions/{submission_id}/?token=formgrader-test"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(url, timeout=10)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.5)
+        assert response.status_code == 200
+        page = html.unescape(response.text)
+        for rubric in load_rubrics(REPO / "grading" / "rubrics", "empowerment").values():
+            assert f"Mark scheme: {rubric.title} ({rubric.points:g} points)" in page
+            assert rubric.comments[0] in page
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
