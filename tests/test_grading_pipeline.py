@@ -11,6 +11,7 @@ import csv
 import html
 import os
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -316,3 +317,27 @@ def test_the_live_formgrader_shows_the_mark_schemes(graded):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_nbval_runs_the_release_notebooks_with_tests_expected_to_fail(graded, tmp_path):
+    """nbval itself on the student versions: answer stubs and test cells are tagged `raises-exception` (allowed
+    to fail); every other cell (setup, self-checks) must run cleanly."""
+    import subprocess
+    import sys
+
+    course = graded[0]
+    for assignment in ASSIGNMENTS:
+        target = tmp_path / assignment
+        shutil.copytree(course.root / "release" / assignment, target)
+        path = target / f"{assignment}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code" and (_meta(cell).get("grade") or _meta(cell).get("solution")):
+                cell.metadata.setdefault("tags", []).append("raises-exception")
+        nbformat.write(notebook, path)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "--nbval-lax", "-p", "no:cacheprovider",
+                             "-c", str(tmp_path / "pytest.ini"), str(tmp_path)],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert " passed" in result.stdout and " failed" not in result.stdout
