@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.slow,
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["capstone", "diagnosis", "empowerment", "problem_solving", "retention_measurement"]
 EVERY_ASSIGNMENT_KINDS = ["source", "full", "untouched", "crash", "tamper", "delete", "corrupt"]
-DIAGNOSIS_ONLY_KINDS = ["loop", "retype", "stripped", "misnamed"]
+DIAGNOSIS_ONLY_KINDS = ["loop", "exit", "retype", "stripped", "misnamed"]
 
 
 def kinds_for(assignment: str) -> list[str]:
@@ -157,6 +157,15 @@ def test_an_infinite_loop_is_interrupted_and_the_rest_graded(graded):
     assert any("ran past the time limit" in row["problem"] for row in issues_of(course, "diagnosis", "loop"))
 
 
+def test_a_dying_kernel_is_reported_with_its_log_and_the_run_goes_on(graded):
+    course = graded[0]
+    assert all(score == 0 for score, _, _, _ in grades_of(course, "diagnosis", "exit").values())
+    rows = issues_of(course, "diagnosis", "exit")
+    assert any("could not grade it" in row["problem"] and "DeadKernelError" in row["problem"] for row in rows), rows
+    assert "DeadKernelError" in (course.reports / "diagnosis" / "logs" / "exit.log").read_text()
+    assert grades_of(course, "diagnosis", "misnamed")["test_classify_question"][0] == 2  # graded after it
+
+
 @pytest.mark.parametrize("kind, problem", [("retype", "was changed from code to markdown"),
                                            ("stripped", "all nbgrader cell metadata was stripped"),
                                            ("misnamed", "misnamed: expected diagnosis.ipynb")])
@@ -197,7 +206,7 @@ def test_feedback_shows_results_but_no_test_code(graded, assignment):
     assert secret_lines
     feedback_files = sorted((course.root / "feedback").glob(f"*/{assignment}/*.html"))
     students = {p.parent.parent.name for p in feedback_files}
-    assert students == set(kinds_for(assignment)) - {"corrupt"}
+    assert students == set(kinds_for(assignment)) - {"corrupt", "exit"}  # nothing nbgrader could grade
     for path in feedback_files:
         text = html.unescape(path.read_text(encoding="utf-8"))
         leaked = [line for line in secret_lines if line in text]
@@ -243,13 +252,13 @@ def test_item_analysis_measures_each_cell(graded):
     assert set(items) == {"test_classify_question", "test_funnel_counts", "test_fcr_by_summary", "rewrite_opening",
                           "summary_caveat"}
     first = items["test_classify_question"]
-    # 11 submissions; full marks on the first question for all but untouched, tamper and corrupt
-    assert first["submissions"] == "11"
-    assert float(first["full_marks_share"]) == round(8 / 11, 3)
+    # 12 submissions; full marks on the first question for all but untouched, tamper, corrupt and exit
+    assert first["submissions"] == "12"
+    assert float(first["full_marks_share"]) == round(8 / 12, 3)
     assert float(first["upper_lower_difference"]) == 1.0
     assert "2× NotImplementedError" in first["common_failures"]
-    assert float(items["test_fcr_by_summary"]["full_marks_share"]) == round(6 / 11, 3)  # crash and loop fail too
-    assert "Item analysis: diagnosis (11 submissions)" in outputs["diagnosis"]
+    assert float(items["test_fcr_by_summary"]["full_marks_share"]) == round(6 / 12, 3)  # crash and loop fail too
+    assert "Item analysis: diagnosis (12 submissions)" in outputs["diagnosis"]
     assert (course.reports / "diagnosis" / "item_analysis.html").read_text().count("<tr>") == 6
 
 
