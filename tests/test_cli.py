@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from frontline.cli import SUBCOMMANDS, cli
 
 
-@pytest.mark.parametrize("name", [attr for _, attr in SUBCOMMANDS])
+# command names use hyphens where the Python attribute has an underscore (new_scenario -> new-scenario)
+@pytest.mark.parametrize("name", [attr.replace("_", "-") for _, attr in SUBCOMMANDS])
 def test_every_subcommand_has_help(name):
     result = CliRunner().invoke(cli, [name, "--help"])
     assert result.exit_code == 0, result.output
@@ -21,16 +22,16 @@ def test_every_subcommand_has_help(name):
 def test_the_console_script_is_installed():
     out = subprocess.run([sys.executable, "-m", "frontline", "--help"], capture_output=True, text=True, check=True)
     for _, name in SUBCOMMANDS:
-        assert name in out.stdout
+        assert name.replace("_", "-") in out.stdout
 
 
 def test_data_twice_gives_identical_files(kit_copy):
     runner = CliRunner()
-    before = {p.name: p.read_bytes() for p in (kit_copy / "data").iterdir()}
+    before = {p.name: p.read_bytes() for p in (kit_copy / "data").iterdir() if p.is_file()}
     assert runner.invoke(cli, ["data"]).exit_code == 0
-    once = {p.name: p.read_bytes() for p in (kit_copy / "data").iterdir()}
+    once = {p.name: p.read_bytes() for p in (kit_copy / "data").iterdir() if p.is_file()}
     assert runner.invoke(cli, ["data"]).exit_code == 0
-    twice = {p.name: p.read_bytes() for p in (kit_copy / "data").iterdir()}
+    twice = {p.name: p.read_bytes() for p in (kit_copy / "data").iterdir() if p.is_file()}
     assert once == twice == before
 
 
@@ -60,3 +61,11 @@ def test_check_lists_every_problem_with_file_line_row_and_column(kit_copy):
     assert "data/tickets.csv:6: row 5: column 'priority': value 'critical' is not one of low" in result.output
     assert "data/tickets.csv:10: row 9: column 'priority'" in result.output
     assert "2 problem(s)" in result.output
+
+
+def test_outside_a_kit_the_message_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.setenv("FRONTLINE_KIT", str(tmp_path / "nowhere"))
+    result = CliRunner().invoke(cli, ["check"])
+    assert result.exit_code == 1
+    assert "FRONTLINE_KIT=" in result.output and "does not point at a Frontline kit" in result.output
+    assert "Traceback" not in result.output

@@ -95,7 +95,8 @@ def test_lab_serves_the_welcome_notebook(lab_server):
     status, body = _get(f"{base}/api/contents/notebooks/00_welcome.ipynb", token)
     notebook = json.loads(body)
     assert status == 200 and notebook["type"] == "notebook"
-    assert notebook["content"]["cells"][0]["source"].startswith("# Welcome to Frontline")
+    assert notebook["content"]["metadata"]["frontline"]["lesson"]["id"] == "00_welcome"
+    assert "# Lesson 0: Welcome" in notebook["content"]["cells"][0]["source"]
     # the printed address opens the welcome notebook directly
     assert f"/lab/tree/notebooks/00_welcome.ipynb?token={token}" in log.read_text()
 

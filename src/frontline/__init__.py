@@ -7,4 +7,16 @@ from frontline.datasets import load_customers, load_surveys, load_tickets
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load_customers", "load_surveys", "load_tickets"]
+# The scenario API is loaded on first use (it imports ipywidgets and matplotlib), so `frontline --help` stays quick.
+_SCENARIO_API = ("scenario", "progress", "list_scenarios")
+
+
+def __getattr__(name: str):
+    if name in _SCENARIO_API:
+        import frontline.scenarios as scenarios
+
+        return getattr(scenarios, name)
+    raise AttributeError(f"module 'frontline' has no attribute {name!r}")
+
+
+__all__ = ["__version__", "list_scenarios", "load_customers", "load_surveys", "load_tickets", "progress", "scenario"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from frontline.kit import KitPaths
+from frontline.live.plan import check_kit_session_plans
 from frontline.problems import Problem
 
 Checker = Callable[[KitPaths], list[Problem]]
@@ -20,6 +21,18 @@ def check_datasets(paths: KitPaths) -> list[Problem]:
     return check_folder(paths.data)
 
 
+def check_scenarios(paths: KitPaths) -> list[Problem]:
+    from frontline.scenarios.loader import check_folder
+
+    return check_folder(paths.data / "scenarios")
+
+
+def check_lessons(paths: KitPaths) -> list[Problem]:
+    from frontline.lessons.check import check_lessons as check
+
+    return check(paths)
+
+
 def check_grading(paths: KitPaths) -> list[Problem]:
     from frontline.grading.checks import check_assignments
 
@@ -28,6 +41,9 @@ def check_grading(paths: KitPaths) -> list[Problem]:
 
 CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
+    ("scenarios", check_scenarios),
+    ("lessons", check_lessons),
+    ("session plans", check_kit_session_plans),
     ("grading", check_grading),
 ]
 

@@ -1,0 +1,89 @@
+"""Small chart helpers the lessons share, so each chart reads the same way and says its numbers in text.
+
+Every helper labels its values on the chart (meaning never rests on colour or bar length alone) and returns the
+matplotlib Axes so a lesson can add to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import PercentFormatter
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (7.5, 3.6)) -> Axes:
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def pareto_chart(counts: pd.Series, title: str, ax: Axes | None = None, threshold: float = 0.8) -> Axes:
+    """Bars of counts, largest first, with the cumulative share as a line; marks the "vital few" that reach
+    ``threshold`` of the total with a ★ in their labels."""
+    counts = counts.sort_values(ascending=False)
+    share = counts.cumsum() / counts.sum()
+    vital = int((share < threshold).sum()) + 1
+    ax = _axes(ax, (8, 4))
+    labels = [("★ " if i < vital else "") + str(name).replace("_", " ") for i, name in enumerate(counts.index)]
+    ax.bar(labels, counts.to_numpy(), color=["#1f5f8b" if i < vital else "#a9c4d8" for i in range(len(counts))])
+    ax.set_ylabel("count")
+    ax.set_title(title)
+    ax.tick_params(axis="x", labelrotation=40)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    cumulative = ax.twinx()
+    cumulative.plot(labels, share.to_numpy(), color="#c0392b", marker="o", label="cumulative share")
+    cumulative.axhline(threshold, color="#7f7f7f", linestyle="--", linewidth=1)
+    cumulative.yaxis.set_major_formatter(PercentFormatter(1.0))
+    cumulative.set_ylim(0, 1.05)
+    cumulative.set_ylabel("cumulative share (line)")
+    cumulative.text(len(counts) - 0.5, threshold + 0.02, f"{threshold:.0%}", ha="right", color="#7f7f7f")
+    return ax
+
+
+def bar_chart(values: pd.Series, title: str, xlabel: str = "", ylabel: str = "", fmt: str = "{:.2f}",
+              ax: Axes | None = None, horizontal: bool = False) -> Axes:
+    """A bar per value, each labelled with its number."""
+    ax = _axes(ax)
+    labels = [str(i).replace("_", " ") for i in values.index]
+    numbers = values.astype(float).to_numpy()
+    bars = ax.barh(labels, numbers, color="#1f5f8b") if horizontal else ax.bar(labels, numbers, color="#1f5f8b")
+    ax.bar_label(bars, labels=[fmt.format(v) for v in numbers], padding=2)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if horizontal:
+        ax.invert_yaxis()
+    ax.margins(x=0.12) if horizontal else ax.margins(y=0.15)
+    return ax
+
+
+def line_chart(x: Sequence[float], lines: Mapping[str, Sequence[float]], title: str, xlabel: str = "",
+               ylabel: str = "", ax: Axes | None = None, point_format: str | None = None) -> Axes:
+    """One line per series, each with its own marker; with several series each is also named at its end (not
+    only by a legend colour). ``point_format`` (e.g. ``"{:.0%}"``) writes every point's value beside it."""
+    ax = _axes(ax)
+    markers = "osd^vx*"
+    xs = list(x)
+    for i, (name, ys) in enumerate(lines.items()):
+        ys = list(ys)
+        ax.plot(xs, ys, marker=markers[i % len(markers)], label=name)
+        if len(lines) > 1:
+            ax.annotate(name, (xs[-1], ys[-1]), textcoords="offset points", xytext=(5, 0), fontsize=8,
+                        va="center")
+        if point_format:
+            for px, py in zip(xs, ys, strict=True):
+                ax.annotate(point_format.format(py), (px, py), textcoords="offset points", xytext=(0, 7),
+                            fontsize=8, ha="center")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if len(lines) > 1:
+        ax.legend(frameon=False)
+        ax.margins(x=0.15)
+    ax.margins(y=0.12)
+    return ax

@@ -1,0 +1,82 @@
+"""Calculators: sliders redraw the chart and results; answers are checked against the model."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import frontline
+from frontline.scenarios import AnswerTypeError, ProgressStore
+from frontline.scenarios.models import complaint_iceberg, erlang_c, lifetime_value, staffing_wait
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ProgressStore(tmp_path / "progress.json")
+
+
+def test_models_match_hand_calculations():
+    assert lifetime_value(240, 0.8, 0.1)["clv"] == pytest.approx(880)
+    assert erlang_c(calls_per_hour=60, handle_minutes=2, agents=3) == pytest.approx(4 / 9)  # 2 Erlangs, 3 agents
+    assert erlang_c(60, 3, 3) == 1.0  # the team cannot keep up
+    assert math.isinf(staffing_wait(60, 3, 3)["average_wait_seconds"])
+    iceberg = complaint_iceberg(50, 26, 0.5)
+    assert iceberg["unhappy_customers"] == 1350 and iceberg["told_front_line"] == 650
+
+
+def test_moving_a_slider_redraws_the_chart_and_the_results(store):
+    s = frontline.scenario("calculator/lifetime-value", store=store)
+    ui = s.widget and s.ui
+    first_chart, first_results = bytes(ui.chart.value), ui.results.value
+    assert first_chart.startswith(b"\x89PNG") and "Customer lifetime value" in first_results
+    ui.sliders["retention"].value = 0.9
+    assert s.inputs["retention"] == 0.9
+    assert bytes(ui.chart.value) != first_chart and ui.results.value != first_results
+    assert "$1,200" in ui.results.value  # 200 x 1.08 / (1.08 - 0.9)
+
+
+def test_answering_through_the_widget(store):
+    s = frontline.scenario("calculator/lifetime-value", store=store)
+    ui = s.widget and s.ui
+    ui.answer.value = 880
+    ui.submit.click()
+    assert s.feedback.correct and "✔ 880 is within 3%" in ui.feedback.value
+    ui.answer.value = 920  # 4.5% off: close
+    ui.submit.click()
+    assert s.feedback.partial and s.feedback.score == 0.5
+    ui.answer.value = 500
+    ui.submit.click()
+    assert s.feedback.score == 0 and "✘" in ui.feedback.value
+
+
+def test_staffing_answer_and_solution(store):
+    s = frontline.scenario("calculator/staffing-wait", store=store)
+    assert s.expected == 16
+    ui = s.widget and s.ui
+    assert "Answered within the target time" in ui.results.value
+    assert "Representatives needed" not in ui.results.value  # the answer is not shown before it is found
+    s.set(agents=16)
+    assert s.outputs["service_level"] >= 0.8 > staffing_wait(120, 6, 15)["service_level"]
+    s.answer(15)
+    assert s.submit().partial
+    assert "Representatives needed to reach the target = 16" in s.solution()
+
+
+def test_the_iceberg_keeps_its_caveat_in_view(store):
+    s = frontline.scenario("calculator/complaint-iceberg", store=store)
+    assert "front line" in s.data["intro"] and "misquotes" in s.data["intro"]
+    s.set(complaints=50, silent_per_complainer=26)
+    s.answer(1350)
+    result = s.submit()
+    assert result.correct and any("varies by industry" in m for m in result.messages)
+
+
+def test_wrong_types_and_ranges_explain_themselves(store):
+    s = frontline.scenario("calculator/lifetime-value", store=store)
+    with pytest.raises(AnswerTypeError, match=r"got '\$880' \(str\).*digits only"):
+        s.answer("$880")
+    with pytest.raises(AnswerTypeError, match=r"retention must be between 0\.5 and 0\.95; got 1\.5"):
+        s.set(retention=1.5)
+    with pytest.raises(AnswerTypeError, match="no slider 'churn'"):
+        s.set(churn=0.2)

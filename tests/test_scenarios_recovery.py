@@ -1,0 +1,120 @@
+"""Recovery conversations: reply buttons, the mood meter, endings, LAST/HEARD debrief and persona differences."""
+
+from __future__ import annotations
+
+import pytest
+from scenario_helpers import Published
+
+import frontline
+from frontline.scenarios import AnswerTypeError, ProgressStore, ScenarioError
+
+ID = "recovery/after-hours-voicemail"
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ProgressStore(tmp_path / "progress.json")
+
+
+def test_clicking_replies_moves_the_mood_meter_in_text_number_and_bar(store):
+    s = frontline.scenario(ID, persona="pressed-for-time", store=store)
+    ui = s.widget and s.ui
+    assert ui.mood_bar.value == 25 and "25/100 (angry)" in ui.mood_label.value and "█" in ui.mood_label.value
+    assert ui.mood_bar.description == "Customer mood"
+    ui.reply_buttons["brief-and-focused"].click()
+    assert s.mood == 45 and ui.mood_bar.value == 45 and "45/100 (uneasy)" in ui.mood_label.value
+    assert "tax code T9" in ui.transcript.value and "(mood +20)" in ui.transcript.value
+    assert set(ui.reply_buttons) == {"diagnose-and-fix", "script-cache", "escalate-24h"}
+
+
+def test_best_path_keeps_the_customer_and_debriefs_against_last_and_heard(store):
+    s = frontline.scenario(ID, persona="pressed-for-time", store=store)
+    ui = s.widget and s.ui
+    for reply in ("brief-and-focused", "diagnose-and-fix", "thank-and-follow-up"):
+        ui.reply_buttons[reply].click()
+    assert s.finished and s.ending == "kept-loyal" and ui.reply_buttons == {}
+    with Published() as events:
+        ui.submit.click()
+    result = s.feedback
+    assert result.correct and result.details["outcome"] == "kept" and result.details["value"] == 24000
+    assert "✔ Customer kept — value at stake $24,000" in ui.feedback.value
+    assert "LAST: ✔ Listen  ✔ Apologize  ✔ Solve  ✔ Thank" in result.messages
+    assert "HEARD: ✔ Hear  ✘ Empathize  ✔ Apologize  ✔ Resolve  ✔ Diagnose" in result.messages
+    assert events[0].answer == {"path": ["brief-and-focused", "diagnose-and-fix", "thank-and-follow-up"],
+                                "ending": "kept-loyal"}
+    assert events[0].details["persona"] == "pressed-for-time"
+
+
+def test_the_same_replies_land_differently_with_another_persona(store):
+    path = ("brief-and-focused", "diagnose-and-fix")
+    hurried = frontline.scenario(ID, persona="pressed-for-time", store=store)
+    worried = frontline.scenario(ID, persona="needs-reassurance", store=store)
+    for reply in path:
+        hurried.reply(reply)
+        worried.reply(reply)
+    assert hurried.node == "it-ran" and hurried.mood == 65
+    assert worried.ending == "kept-grudging" and worried.mood == 45  # the curt opening cost the branch
+    assert worried.submit().partial
+    worried.retry()
+    for reply in ("own-it-warmly", "diagnose-and-fix", "thank-and-follow-up"):
+        worried.reply(reply)
+    assert worried.submit().correct
+
+
+def test_switching_persona_in_the_widget_restarts_the_conversation(store):
+    s = frontline.scenario(ID, store=store)
+    ui = s.widget and s.ui
+    ui.reply_buttons["explain-the-rota"].click()
+    ui.persona.value = "wants-the-facts"
+    assert s.persona == "wants-the-facts" and s.node == "opening" and s.mood == 25
+    assert "Ms. Lindqvist" in ui.persona.label and "written" in ui.persona_text.value
+
+
+def test_a_lost_customer_scores_zero_and_the_debrief_shows_missing_steps(store):
+    s = frontline.scenario(ID, store=store)
+    s.reply("explain-the-rota")
+    s.reply("log-complaint")
+    result = s.submit()
+    assert result.score == 0 and not result.partial and result.details["outcome"] == "lost"
+    assert "LAST: ✘ Listen  ✘ Apologize  ✘ Solve  ✘ Thank" in result.messages
+
+
+def test_mood_branches_decide_the_next_step(store):
+    s = frontline.scenario("recovery/hotel-overbooked", persona="needs-reassurance", store=store)
+    s.reply("show-me-email")          # 20 - 5 = 15
+    s.reply("must-check-dates")       # 15 - 10 = 5 -> below 15: the guest walks out
+    assert s.ending == "lost-walks-out"
+    s.retry()
+    s.reply("own-it")                 # 20 + 20 = 40
+    s.reply("pay-and-claim")          # 40 - 5 = 35 -> kept, grudgingly
+    assert s.ending == "kept-grudging"
+
+
+def test_unfinished_conversations_and_wrong_replies_explain_themselves(store):
+    s = frontline.scenario(ID, store=store)
+    assert not s.submit().complete
+    with pytest.raises(AnswerTypeError, match="'thank-and-follow-up' is not a reply you can give now; choose one of"):
+        s.reply("thank-and-follow-up")
+    s.reply("explain-the-rota")
+    s.reply("log-complaint")
+    with pytest.raises(ScenarioError, match="conversation has ended"):
+        s.reply("anything")
+    with pytest.raises(ScenarioError, match="no persona 'grumpy'"):
+        frontline.scenario(ID, persona="grumpy", store=store)
+    with pytest.raises(ScenarioError, match="not played against personas"):
+        frontline.scenario("recovery/permit-delay", persona="pressed-for-time", store=store)
+
+
+def test_hints_are_staged_and_the_solution_opens_after_an_attempt(store):
+    s = frontline.scenario(ID, store=store)
+    ui = s.widget and s.ui
+    ui.hint.click()
+    ui.hint.click()
+    assert "Hint 2 of 3" in ui.hints.value and "Hint 3" not in ui.hints.value
+    ui.solution.click()
+    assert ui.solution_box.value == "" and "first attempt" in ui.notice.value
+    s.reply("explain-the-rota")
+    s.reply("log-complaint")
+    ui.submit.click()
+    ui.solution.click()
+    assert "24/7" in ui.solution_box.value and ui.notice.value == ""
