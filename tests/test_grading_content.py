@@ -116,7 +116,7 @@ def test_hide_test_source_keeps_the_message_only():
     notebook = nbformat.v4.new_notebook(cells=[cell])
     out, _ = HideTestSource().preprocess(notebook, {})
     shown = nbformat.writes(out)
-    assert "secret" not in shown and "42" not in shown
+    assert "secret" not in shown and "answer == 42" not in shown
     assert "✘ Not passed. AssertionError: the answer is off" in shown
 
 
@@ -203,3 +203,15 @@ def test_release_fetch_submit_collect_through_the_exchange(grading_kit: KitPaths
     assert "collected 1 submission(s)" in result.output
     submitted = list((tmp_path / "course" / "submitted").glob("*/empowerment/empowerment.ipynb"))
     assert len(submitted) == 1 and submitted[0].read_bytes() == fetched.read_bytes()
+
+
+def test_grade_commands_explain_what_is_missing_and_help_leaves_no_trace(grading_kit: KitPaths, tmp_path: Path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["grade", "autograde", "--help"])
+    assert result.exit_code == 0 and "--jobs" in result.output
+    assert not (tmp_path / "course").exists()
+    result = runner.invoke(cli, ["grade", "analyse", "diagnosis"])
+    assert result.exit_code == 1
+    assert "diagnosis has no grades in" in result.output and "frontline grade autograde diagnosis" in result.output
+    result = runner.invoke(cli, ["grade", "autograde", "diagnosis"])
+    assert result.exit_code == 0 and "No submissions of diagnosis" in result.output

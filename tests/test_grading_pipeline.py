@@ -11,6 +11,7 @@ import csv
 import html
 import os
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -22,12 +23,13 @@ from frontline.grading.course import Course
 from frontline.grading.samples import make_submission
 from frontline.kit import KitPaths
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow,
+              pytest.mark.filterwarnings("ignore:Object of type <\\w+> not in session")]  # nbgrader's own queries
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["capstone", "diagnosis", "empowerment", "problem_solving", "retention_measurement"]
 EVERY_ASSIGNMENT_KINDS = ["source", "full", "untouched", "crash", "tamper", "delete", "corrupt"]
-DIAGNOSIS_ONLY_KINDS = ["loop", "retype", "stripped", "misnamed"]
+DIAGNOSIS_ONLY_KINDS = ["loop", "exit", "retype", "stripped", "misnamed"]
 
 
 def kinds_for(assignment: str) -> list[str]:
@@ -155,6 +157,15 @@ def test_an_infinite_loop_is_interrupted_and_the_rest_graded(graded):
     assert any("ran past the time limit" in row["problem"] for row in issues_of(course, "diagnosis", "loop"))
 
 
+def test_a_dying_kernel_is_reported_with_its_log_and_the_run_goes_on(graded):
+    course = graded[0]
+    assert all(score == 0 for score, _, _, _ in grades_of(course, "diagnosis", "exit").values())
+    rows = issues_of(course, "diagnosis", "exit")
+    assert any("could not grade it" in row["problem"] and "DeadKernelError" in row["problem"] for row in rows), rows
+    assert "DeadKernelError" in (course.reports / "diagnosis" / "logs" / "exit.log").read_text()
+    assert grades_of(course, "diagnosis", "misnamed")["test_classify_question"][0] == 2  # graded after it
+
+
 @pytest.mark.parametrize("kind, problem", [("retype", "was changed from code to markdown"),
                                            ("stripped", "all nbgrader cell metadata was stripped"),
                                            ("misnamed", "misnamed: expected diagnosis.ipynb")])
@@ -195,7 +206,7 @@ def test_feedback_shows_results_but_no_test_code(graded, assignment):
     assert secret_lines
     feedback_files = sorted((course.root / "feedback").glob(f"*/{assignment}/*.html"))
     students = {p.parent.parent.name for p in feedback_files}
-    assert students == set(kinds_for(assignment)) - {"corrupt"}
+    assert students == set(kinds_for(assignment)) - {"corrupt", "exit"}  # nothing nbgrader could grade
     for path in feedback_files:
         text = html.unescape(path.read_text(encoding="utf-8"))
         leaked = [line for line in secret_lines if line in text]
@@ -241,13 +252,13 @@ def test_item_analysis_measures_each_cell(graded):
     assert set(items) == {"test_classify_question", "test_funnel_counts", "test_fcr_by_summary", "rewrite_opening",
                           "summary_caveat"}
     first = items["test_classify_question"]
-    # 11 submissions; full marks on the first question for all but untouched, tamper and corrupt
-    assert first["submissions"] == "11"
-    assert float(first["full_marks_share"]) == round(8 / 11, 3)
+    # 12 submissions; full marks on the first question for all but untouched, tamper, corrupt and exit
+    assert first["submissions"] == "12"
+    assert float(first["full_marks_share"]) == round(8 / 12, 3)
     assert float(first["upper_lower_difference"]) == 1.0
     assert "2× NotImplementedError" in first["common_failures"]
-    assert float(items["test_fcr_by_summary"]["full_marks_share"]) == round(6 / 11, 3)  # crash and loop fail too
-    assert "Item analysis: diagnosis (11 submissions)" in outputs["diagnosis"]
+    assert float(items["test_fcr_by_summary"]["full_marks_share"]) == round(6 / 12, 3)  # crash and loop fail too
+    assert "Item analysis: diagnosis (12 submissions)" in outputs["diagnosis"]
     assert (course.reports / "diagnosis" / "item_analysis.html").read_text().count("<tr>") == 6
 
 
@@ -271,3 +282,71 @@ def test_release_notebooks_run_with_only_answer_stubs_and_tests_failing(graded):
         for cell in self_checks:
             text = "".join(o.get("text", "") for o in cell.outputs)
             assert "✘" in text and "✔" not in text
+
+
+def test_the_live_formgrader_shows_the_mark_schemes(graded):
+    """Start a Jupyter server in the course folder and open a submission in nbgrader's formgrader over HTTP."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    from nbgrader.api import Gradebook
+
+    from frontline.grading.rubrics import load_rubrics
+
+    course = graded[0]
+    with Gradebook(course.db_url) as gb:
+        submission_id = gb.find_submission_notebook("empowerment", "empowerment", "full").id
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, **course.environment()}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", f"--port={port}",
+         "--ServerApp.ip=127.0.0.1", "--ServerApp.token=formgrader-test", "--ServerApp.port_retries=0"],
+        cwd=course.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/formgrader/submissions/{submission_id}/?token=formgrader-test"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(url, timeout=10)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.5)
+        assert response.status_code == 200
+        page = html.unescape(response.text)
+        for rubric in load_rubrics(REPO / "grading" / "rubrics", "empowerment").values():
+            assert f"Mark scheme: {rubric.title} ({rubric.points:g} points)" in page
+            assert rubric.comments[0] in page
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_nbval_runs_the_release_notebooks_with_tests_expected_to_fail(graded, tmp_path):
+    """nbval itself on the student versions: answer stubs and test cells are tagged `raises-exception` (allowed
+    to fail); every other cell (setup, self-checks) must run cleanly."""
+    import subprocess
+    import sys
+
+    course = graded[0]
+    for assignment in ASSIGNMENTS:
+        target = tmp_path / assignment
+        shutil.copytree(course.root / "release" / assignment, target)
+        path = target / f"{assignment}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code" and (_meta(cell).get("grade") or _meta(cell).get("solution")):
+                cell.metadata.setdefault("tags", []).append("raises-exception")
+        nbformat.write(notebook, path)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "--nbval-lax", "-p", "no:cacheprovider",
+                             "-c", str(tmp_path / "pytest.ini"), str(tmp_path)],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert " passed" in result.stdout and " failed" not in result.stdout

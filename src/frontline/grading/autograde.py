@@ -89,7 +89,8 @@ def _grade_one(kit_root: str, course_root: str, exchange: str, assignment: str, 
     course = Course(KitPaths(Path(kit_root)), Path(course_root), Path(exchange))
     api = course.api(**{"CourseDirectory.db_url": f"sqlite:///{db_path}"})
     result = api.autograde(assignment, student, force=True, create=True)
-    return {"success": bool(result["success"]), "error": "" if result["success"] else _last_lines(result)}
+    return {"success": bool(result["success"]), "error": "" if result["success"] else _last_lines(result),
+            "log": "" if result["success"] else "\n".join(filter(None, [result.get("log"), result.get("error")]))}
 
 
 def merge_submission(source_url: str, target_url: str, assignment: str, student: str) -> None:
@@ -178,9 +179,12 @@ def autograde(course: Course, assignment: str, students: list[str] | None = None
                 merge_submission(f"sqlite:///{job_db}", course.db_url, assignment, student)
                 if not result.success:
                     record_zero(course, assignment, student)
+                    log = course.reports / assignment / "logs" / f"{student}.log"
+                    log.parent.mkdir(parents=True, exist_ok=True)
+                    log.write_text(outcome.get("log") or result.error, encoding="utf-8")
                     result.issues.append(Issue(assignment, student, "(whole submission)",
                                                f"nbgrader could not grade it: {result.error.splitlines()[-1]}",
-                                               "0 points; see the log with --verbose"))
+                                               f"0 points; nbgrader's log is in {log.relative_to(course.root)}"))
                 result.issues += inspect_autograded(course.folder("autograded", student, assignment),
                                                     assignment, student)
                 job_db.unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -12,7 +13,11 @@ from frontline.kit import EXCHANGE_ENV_VAR, kit_paths
 
 
 def _course(ctx: click.Context) -> Course:
-    return ctx.obj["course"]
+    """The course, opened (and its folder created) on first use, so `--help` leaves no trace."""
+    obj = ctx.ensure_object(dict)
+    if "course" not in obj:
+        obj["course"] = Course.open(kit_paths(), *obj["course_options"])
+    return obj["course"]
 
 
 def _assignment_arg(ctx, param, value):
@@ -38,8 +43,10 @@ def grade(ctx: click.Context, course_dir: Path | None, exchange: Path | None) ->
     Steps: generate → release → (trainees work) → collect → autograde → grade written answers in the
     formgrader → feedback → export → analyse. `frontline grade all ASSIGNMENT` runs the steps after release.
     """
+    # nbgrader's gradebook queries emit SQLAlchemy session warnings that mean nothing to a trainer
+    warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session")
     ctx.ensure_object(dict)
-    ctx.obj["course"] = Course.open(kit_paths(), course_dir, exchange)
+    ctx.obj["course_options"] = (course_dir, exchange)
 
 
 @grade.command("init")
@@ -196,9 +203,15 @@ def export_cmd(ctx: click.Context, assignments: tuple[str, ...], output: Path | 
 
 
 def _analyse(course: Course, assignment: str) -> None:
+    from nbgrader.api import MissingEntry
+
     from frontline.grading.item_analysis import analyse, write_reports
 
-    items = analyse(course, assignment)
+    try:
+        items = analyse(course, assignment)
+    except MissingEntry as e:
+        raise click.ClickException(f"{assignment} has no grades in {course.db_path} yet: run "
+                                   f"`frontline grade autograde {assignment}` first") from e
     csv_path, text_path, html_path = write_reports(course, assignment, items)
     click.echo(text_path.read_text(encoding="utf-8").rstrip())
     click.echo(f"(also {csv_path} and {html_path})")

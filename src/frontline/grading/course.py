@@ -61,7 +61,9 @@ class Course:
         exchange = (exchange or default_exchange_root()).expanduser().resolve()
         prepare_course_folder(root, kit.root)
         exchange.mkdir(parents=True, exist_ok=True)
-        return cls(kit, root, exchange)
+        course = cls(kit, root, exchange)
+        os.environ["PATH"] = course.environment()["PATH"]  # any gradebook opened from here can run `alembic`
+        return course
 
     @property
     def db_path(self) -> Path:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -33,7 +34,8 @@ def _grade_id(cell: NotebookNode) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
-KERNEL_START_LOCK = Path(tempfile.gettempdir()) / "frontline-kernel-start.lock"
+# per user: another user's lock file would not be writable
+KERNEL_START_LOCK = Path(tempfile.gettempdir()) / f"frontline-kernel-start-{os.getuid()}.lock"
 
 
 class SerialKernelStartExecute(Execute):

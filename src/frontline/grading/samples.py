@@ -1,8 +1,8 @@
 """Made-up submissions, good and bad, for trying the grading workflow, its tests and its benchmark.
 
 Each kind turns the source notebook (with solutions) or the released notebook into what a trainee might hand
-in: complete, untouched, an infinite loop, a crash, edited tests, deleted or retyped cells, stripped metadata, a
-corrupt file or a misnamed one.
+in: complete, untouched, an infinite loop, a crash, a dying kernel, edited tests, deleted or retyped cells,
+stripped metadata, a corrupt file or a misnamed one.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-KINDS = ("source", "full", "untouched", "loop", "crash", "tamper", "delete", "retype", "stripped", "corrupt",
+KINDS = ("source", "full", "untouched", "loop", "crash", "exit", "tamper", "delete", "retype", "stripped", "corrupt",
          "misnamed")
 
 
@@ -63,6 +63,9 @@ def make_submission(kind: str, source: Path, release: Path, folder: Path) -> Pat
     elif kind == "crash":
         notebook = _filled(student, answers)
         notebook.cells[_last(notebook, _is_code_answer)].source = 'raise RuntimeError("my code broke")'
+    elif kind == "exit":  # the kernel process dies
+        notebook = _filled(student, answers)
+        notebook.cells[_last(notebook, _is_code_answer)].source = "import os\nos._exit(1)"
     elif kind == "tamper":
         notebook = copy.deepcopy(student)
         for cell in notebook.cells:
