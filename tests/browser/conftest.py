@@ -2,7 +2,7 @@
 
 Fixtures:
 
-* ``browser`` (session): one Chromium for the whole run. When Chromium or Playwright is missing the tests are
+* ``browser`` (module): one Chromium per test module. When Chromium or Playwright is missing the tests are
   skipped with the reason, unless the ``CI`` environment variable is set, in which case they fail: CI must run them.
 * ``page``: a fresh browser context and page per test; after the test a screenshot of every page it opened is saved
   in ``tests/artifacts/`` (git ignores it) whatever the outcome, with the pages' console log beside it.
@@ -63,12 +63,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium_available() -> None:
+    """Skip (or, with CI set, fail) when the browser tests cannot run here."""
     reason = missing_browser_reason()
     if reason:
         if os.environ.get("CI"):
             pytest.fail(f"browser tests cannot run: {reason}", pytrace=False)
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_available):
+    # One Chromium per test module: Playwright's sync API allows one running instance at a time, so it must be
+    # stopped before other test files that start their own.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -127,7 +134,7 @@ def _serve(server, *args):
 
 
 @pytest.fixture(scope="session")
-def lab(browser, kit_folder, tmp_path_factory) -> Iterator[LabServer]:
+def lab(chromium_available, kit_folder, tmp_path_factory) -> Iterator[LabServer]:
     yield from _serve(lab_server, kit_folder, tmp_path_factory.mktemp("lab"))
 
 
@@ -141,13 +148,13 @@ def lab_page(lab, page):
 
 
 @pytest.fixture(scope="module")
-def live_session(browser, kit_folder, tmp_path_factory) -> Iterator[LiveSession]:
+def live_session(chromium_available, kit_folder, tmp_path_factory) -> Iterator[LiveSession]:
     """A live session started from the kit's diagnosis workshop plan."""
     yield from _serve(live_server, kit_folder, tmp_path_factory.mktemp("live"), "data/sessions/diagnosis-workshop.yaml")
 
 
 @pytest.fixture(scope="module")
-def formgrader(browser, kit_folder, tmp_path_factory) -> Iterator[LabServer]:
+def formgrader(chromium_available, kit_folder, tmp_path_factory) -> Iterator[LabServer]:
     """A course in which made-up diagnosis submissions were graded, opened in JupyterLab with the formgrader."""
     run = tmp_path_factory.mktemp("grading")
     try:

@@ -52,13 +52,20 @@ class ScenarioWidget:
         expect(self.hints).to_have_count(shown + 1)
         return self.hints
 
-    def choose(self, index: int = 0) -> str:
-        """Pick a choice (radio button) by position; returns its label."""
-        radio = self.root.get_by_role("radio").nth(index)
+    def choose(self, text: str) -> str:
+        """Pick the choice (radio button) whose label contains ``text``; returns the whole label."""
+        radio = self.root.get_by_role("radio", name=text)
+        expect(radio).to_have_count(1)
         label = radio.locator("xpath=..")
         label.click()  # the label holds the input; a long label that wraps would cover the input itself
         expect(radio).to_be_checked()
         return label.inner_text().strip()
+
+    def tick(self, text: str) -> None:
+        """Tick the checkbox whose label contains ``text`` (scenarios where several options may apply)."""
+        box = self.root.get_by_role("checkbox", name=text)
+        expect(box).to_have_count(1)
+        box.check()
 
     # ipywidgets writes the options of a dropdown with non-breaking spaces
     _OPTION_TEXTS = "s => Array.from(s.options).map(o => o.text.replace(/\\u00a0/g, ' '))"

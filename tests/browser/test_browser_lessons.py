@@ -65,23 +65,27 @@ def option_score(option: dict, persona: str | None) -> float:
 def drive_by_kind(scenario: ScenarioWidget, content: dict) -> None:
     """Give an answer the way this kind of scenario takes one, and check the page shows the verdict."""
     kind = content["kind"]
-    if kind == "choice":
+    if kind == "choice" and content.get("multiple"):
+        for option in content["options"]:
+            if option_score(option, None) >= 1:
+                scenario.tick(option["text"])
+        expect(scenario.submit()).to_contain_text("✔ Correct")
+    elif kind == "choice":
         persona = None
         if content.get("personas"):
             names = {p["id"]: p["name"] for p in personas()}
             shown = scenario.persona()
             persona = next((pid for pid, name in names.items() if name == shown), None)
             assert persona, f"the persona shown, {shown!r}, is not in personas.yaml"
-        scores = [option_score(option, persona) for option in content["options"]]
-        best = scores.index(max(scores))
-        scenario.choose(best)
+        best = max(content["options"], key=lambda option: option_score(option, persona))
+        scenario.choose(best["text"])
         expect(scenario.submit()).to_contain_text("✔ Correct")
         if persona:
             # the same reply, judged for another customer, is no longer the best one
-            other = next(p for p in content["personas"] if option_score(content["options"][best], p) < 1)
+            other = next(p for p in content["personas"] if option_score(best, p) < 1)
             scenario.set_persona(names[other])
             expect(scenario.feedback).to_have_count(0)  # a new customer starts a new attempt
-            scenario.choose(best)
+            scenario.choose(best["text"])
             feedback = scenario.submit()
             expect(feedback).not_to_contain_text("✔ Correct")
             expect(feedback).to_contain_text(f"Judged for the customer persona {names[other]}")

@@ -9,7 +9,7 @@ from servers import presentation
 
 
 @pytest.fixture(scope="module")
-def presented_welcome(browser, kit_folder, tmp_path_factory):
+def presented_welcome(chromium_available, kit_folder, tmp_path_factory):
     """The welcome notebook, presented as a facilitator projects it."""
     notebook = kit_folder / "notebooks" / "00_welcome.ipynb"
     with presentation(kit_folder, tmp_path_factory.mktemp("present"), notebook) as shown:
@@ -27,12 +27,12 @@ def test_presented_lesson_has_no_code_and_its_scenario_answers_clicks(presented_
     expect(scenario.title).to_have_text("Practice: how the scenario widgets work")
 
     expect(scenario.ask_hint()).to_contain_text(["Hint 1 of 2: Look for the reply that asks rather than tells."])
-    assert "walk me through" in scenario.choose(0)
+    scenario.choose("walk me through")
     expect(scenario.submit()).to_contain_text("✔ Correct")
 
     scenario.button("Try again").click()
     expect(scenario.feedback).to_have_count(0)
-    assert "card ending 4417" in scenario.choose(1)
+    scenario.choose("card ending 4417")
     feedback = scenario.submit()
     expect(feedback).to_contain_text("✘ Not quite")
     expect(feedback).to_contain_text("narrows the conversation too early")
