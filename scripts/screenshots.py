@@ -102,7 +102,7 @@ def room_view(browser, kit: Path, run: Path) -> None:
     """The facilitator's room view after a room of trainees answered the workshop plan's choice question."""
     plan = yaml.safe_load((kit / "data" / "sessions" / "diagnosis-workshop.yaml").read_text())
     spec = next(q for q in plan["questions"] if q.get("kind") == "choice")
-    with live_server(kit, run / "live") as session:
+    with live_server(kit, run / "live", code="DEMO42") as session:  # a fixed code keeps the picture stable
         facilitator = httpx.Client(base_url=session.base, timeout=10,
                                    headers={"Authorization": f"Bearer {session.facilitator_token}"})
         question = facilitator.post("/api/facilitator/questions", json={

@@ -172,7 +172,7 @@ class LiveSession:
 
 
 @contextmanager
-def live_server(kit: Path, run: Path, plan: str | None = None) -> Iterator[LiveSession]:
+def live_server(kit: Path, run: Path, plan: str | None = None, code: str | None = None) -> Iterator[LiveSession]:
     """`frontline live serve` as a facilitator starts it; the join code and the link are read from what it prints."""
     import re
 
@@ -182,6 +182,8 @@ def live_server(kit: Path, run: Path, plan: str | None = None) -> Iterator[LiveS
     argv = [sys.executable, "-m", "frontline", "live", "serve", "--dir", str(run / "session"), "--port", str(port)]
     if plan:
         argv += ["--plan", str(kit / plan)]
+    if code:
+        argv += ["--code", code]
     log = run / "live.log"
     with running(argv, clean_env(home, kit), kit, f"{base}/api/health", log):
         printed = log.read_text()
