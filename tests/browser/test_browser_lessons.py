@@ -1,8 +1,8 @@
 """Trainee: every lesson notebook opens in `frontline lab`, runs from Run > Run All Cells, and answers the trainee.
 
 For each lesson the test reads its metadata: a lesson that uses scenarios has its first scenario widget driven
-(a hint, then an answer or a move of a slider, each with the feedback checked as the page shows it); a lesson
-without one has its practice question asked for a hint in a new cell, as a trainee types it.
+(a hint, then an answer or a move of a slider, each with the feedback checked as the page shows it); a lesson with
+a self-check question has it asked for a hint in a new cell, as a trainee types it.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ def test_lesson_runs_in_lab_and_responds(lab, lab_page, path):
     nb = notebook(lab_page)
     expect(nb.locator(".jp-MarkdownCell h1").first).to_contain_text(lesson["title"])
 
+    assert lesson["scenarios"] or has_self_check(path), f"{path.name} has nothing for the trainee to answer"
     if lesson["scenarios"]:
         contents = {sid: scenario_content(sid) for sid in lesson["scenarios"]}
         scenario = ScenarioWidget.first_in(nb)
@@ -47,11 +48,17 @@ def test_lesson_runs_in_lab_and_responds(lab, lab_page, path):
         content = matching[0]
         expect(scenario.ask_hint().first).to_contain_text(f"Hint 1 of {len(content['hints'])}: {content['hints'][0]}")
         drive_by_kind(scenario, content)
-    else:
+    if has_self_check(path):
+        # the self-check question answers a trainee who has not answered yet, and gives a hint when asked
         practice = nb.locator(".jp-OutputArea-output", has_text="not answered yet")
         expect(practice.first).to_contain_text("✘ not answered yet")
         cell = run_new_cell(lab_page, "q.hint()")
         expect(cell.locator(".jp-OutputArea-output")).to_have_text(re.compile(r"^Hint: \S"))
+
+
+def has_self_check(path) -> bool:
+    cells = json.loads(path.read_text())["cells"]
+    return any("q.check(answer)" in "".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
 
 
 def personas() -> list[dict]:
