@@ -50,10 +50,17 @@ def test_exchange_is_per_user_and_overridable(monkeypatch, tmp_path):
     assert default_exchange_root() == Path("/srv/exchange")
 
 
-def _get(url: str, token: str):
+def _get(url: str, token: str, attempts: int = 3):
+    """GET with the token; a connection reset by a server still busy starting up is retried."""
     request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, response.read().decode()
+    for attempt in range(attempts):
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                return response.status, response.read().decode()
+        except ConnectionResetError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1)
 
 
 @pytest.fixture

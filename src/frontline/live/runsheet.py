@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from frontline.lessons.metadata import cell_source, heading_of
+
 
 @dataclass(frozen=True)
 class Section:
@@ -50,18 +52,6 @@ class RunSheet:
         return data
 
 
-def _source(cell: dict[str, Any]) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-def _heading(text: str) -> str | None:
-    for line in text.splitlines():
-        if line.lstrip().startswith("#"):
-            return line.lstrip("# ").strip()
-    return None
-
-
 def run_sheet_for(path: Path) -> RunSheet:
     """The run sheet of one lesson notebook; metadata problems are listed on the sheet, not raised."""
     nb = json.loads(path.read_text(encoding="utf-8"))
@@ -71,11 +61,11 @@ def run_sheet_for(path: Path) -> RunSheet:
     notes: list[FacilitatorNote] = []
     for index, cell in enumerate(nb.get("cells", []), start=1):
         meta = cell.get("metadata", {})
-        text = _source(cell)
+        text = cell_source(cell)
         minutes = (meta.get("frontline") or {}).get("minutes")
         if cell.get("cell_type") == "markdown" and minutes is not None:
             if isinstance(minutes, int | float) and minutes >= 0:
-                sections.append(Section(_heading(text) or f"Cell {index}", float(minutes), index))
+                sections.append(Section(heading_of(text) or f"Cell {index}", float(minutes), index))
             else:
                 problems.append(f"{path.name}: cell {index}: `frontline.minutes` must be a number, got {minutes!r}")
         if "facilitator" in (meta.get("tags") or []):
