@@ -109,6 +109,21 @@ def test_lab_serves_the_welcome_notebook(lab_server):
 
 
 @pytest.mark.slow
+def test_the_server_root_lands_on_the_welcome_notebook(lab_server):
+    base, token, *_ = lab_server
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        opener.open(f"{base}/?token={token}", timeout=20)
+    assert redirect.value.code == 302
+    assert redirect.value.headers["Location"].startswith("/lab/tree/notebooks/00_welcome.ipynb")
+
+
+@pytest.mark.slow
 def test_lab_page_has_no_news_popup_and_no_trainer_panels(lab_server):
     base, token, *_ = lab_server
     _, html = _get(f"{base}/lab", token)

@@ -91,7 +91,8 @@ def build_lab_command(options: LabOptions, environ: dict[str, str] | None = None
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
-        f"--ServerApp.default_url={default_url}",
+        # JupyterLab, as the default extension, owns the landing page: "/" and the browser it opens go here.
+        f"--LabApp.default_url={default_url}",
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
