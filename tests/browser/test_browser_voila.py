@@ -36,3 +36,18 @@ def test_presented_lesson_has_no_code_and_its_scenario_answers_clicks(presented_
     feedback = scenario.submit()
     expect(feedback).to_contain_text("✘ Not quite")
     expect(feedback).to_contain_text("narrows the conversation too early")
+
+
+def test_long_option_texts_wrap_instead_of_overlapping(presented_welcome, page):
+    # A narrow window forces every sentence-long option onto several lines.
+    page.set_viewport_size({"width": 560, "height": 900})
+    page.goto(presented_welcome.url)
+    options = page.locator(".frontline-wrapping-options .widget-radio-box label")
+    expect(options.first).to_be_visible()
+    sizes = options.evaluate_all(
+        "labels => labels.map(l => [l.innerText, l.scrollHeight, l.clientHeight, l.scrollWidth, l.clientWidth])"
+    )
+    assert sizes, "no scenario options found"
+    assert any(height > 30 for _, height, *_ in sizes), "the narrow window did not make any option wrap"
+    for text, scroll_h, client_h, scroll_w, client_w in sizes:
+        assert scroll_h <= client_h + 1 and scroll_w <= client_w + 1, f"option text overflows its line: {text!r}"

@@ -19,7 +19,7 @@ from frontline.answers import AnswerEvent, publish
 from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, ScenarioError, incomplete
 from frontline.scenarios.loader import ScenarioSpec
 from frontline.scenarios.progress import ProgressStore, ScenarioProgress
-from frontline.scenarios.widgets import button, markdown, notice
+from frontline.scenarios.widgets import button, markdown, notice, stylesheet
 
 
 class Scenario:
@@ -208,7 +208,7 @@ class Scenario:
         sources = "; ".join(self.data.get("sources", []))
         ui.header = w.HTML(f"<h3>{html.escape(self.title)}</h3>{markdown(self.data['intro'])}"
                            + (f"<p><small>Sources: {html.escape(sources)}</small></p>" if sources else ""))
-        parts: list[w.Widget] = [ui.header]
+        parts: list[w.Widget] = [stylesheet(), ui.header]
         if self.personas:
             options = [(self.spec.personas[p]["name"], p) for p in self.personas]
             ui.persona = w.Dropdown(options=options, value=self._persona, description="Customer persona",

@@ -13,7 +13,7 @@ import ipywidgets as w
 
 from frontline.scenarios.base import Scenario
 from frontline.scenarios.feedback import AnswerTypeError, Feedback
-from frontline.scenarios.widgets import markdown
+from frontline.scenarios.widgets import markdown, wrapping
 
 
 class ChoiceScenario(Scenario):
@@ -92,14 +92,15 @@ class ChoiceScenario(Scenario):
         ui.prompt = w.HTML(markdown(self.data["prompt"]))
         labels = [(o["text"], o["id"]) for o in self.data["options"]]
         if self.multiple:
-            ui.checkboxes = {o["id"]: w.Checkbox(value=False, description=o["text"], indent=False,
-                                                 layout=w.Layout(width="auto")) for o in self.data["options"]}
+            ui.checkboxes = {o["id"]: wrapping(w.Checkbox(value=False, description=o["text"], indent=False,
+                                                          layout=w.Layout(width="auto")))
+                             for o in self.data["options"]}
             for option_id, box in ui.checkboxes.items():
                 box.observe(lambda change, oid=option_id: self._ui_tick(oid, change["new"]), names="value")
             return w.VBox([ui.prompt, w.HTML("<em>Tick every option that applies.</em>"),
                            *ui.checkboxes.values()])
-        ui.choices = w.RadioButtons(options=labels, value=None, description="Your answer",
-                                    layout=w.Layout(width="auto"), style={"description_width": "initial"})
+        ui.choices = wrapping(w.RadioButtons(options=labels, value=None, description="Your answer",
+                                             layout=w.Layout(width="auto"), style={"description_width": "initial"}))
         ui.choices.observe(lambda change: change["new"] is not None and self._ui_action(
             lambda: self.choose(change["new"]))(), names="value")
         return w.VBox([ui.prompt, ui.choices])

@@ -13,7 +13,7 @@ import ipywidgets as w
 
 from frontline.scenarios.base import Scenario
 from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, ScenarioError
-from frontline.scenarios.widgets import WIDE, markdown, stable_shuffle
+from frontline.scenarios.widgets import WIDE, markdown, stable_shuffle, wrapping
 
 TYPE_LABELS = {"open": "open", "probing": "probing", "closed": "closed", "summarising": "summarising"}
 
@@ -143,8 +143,8 @@ class DiagnosisScenario(Scenario):
             rows.append(w.HBox([btn, text]))
         ui.transcript = w.HTML()
         issues = stable_shuffle(self.data["issues"], lambda i: i["id"], self.id)
-        ui.issue = w.RadioButtons(options=[(i["text"], i["id"]) for i in issues], value=None,
-                                  description="The real issue is", style=WIDE, layout=w.Layout(width="auto"))
+        ui.issue = wrapping(w.RadioButtons(options=[(i["text"], i["id"]) for i in issues], value=None,
+                                           description="The real issue is", style=WIDE, layout=w.Layout(width="auto")))
         ui.issue.observe(lambda change: change["new"] and self._ui_action(
             lambda: self.name_issue(change["new"]))(), names="value")
         return w.VBox([ui.opening, ui.budget, w.HTML("<strong>Ask a question:</strong>"), *rows, ui.transcript,

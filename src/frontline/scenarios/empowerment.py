@@ -18,7 +18,7 @@ import ipywidgets as w
 
 from frontline.scenarios.base import Scenario
 from frontline.scenarios.feedback import AnswerTypeError, Feedback
-from frontline.scenarios.widgets import WIDE, markdown
+from frontline.scenarios.widgets import WIDE, markdown, wrapping
 
 ACTIONS = {
     "alone": "Decide and act myself",
@@ -179,8 +179,8 @@ class EmpowermentScenario(Scenario):
                          f"{html.escape(policy['escalate_to'])} may approve up to "
                          f"{self._money(policy['escalate_limit'])} (waiting time for their decision: "
                          f"{html.escape(policy['escalation_delay'])}); anything more is refused.</p>")
-        ui.action = w.RadioButtons(options=[(label, key) for key, label in ACTIONS.items()], value=None,
-                                   description="Your decision", style=WIDE, layout=w.Layout(width="auto"))
+        ui.action = wrapping(w.RadioButtons(options=[(label, key) for key, label in ACTIONS.items()], value=None,
+                                            description="Your decision", style=WIDE, layout=w.Layout(width="auto")))
         ui.action.observe(lambda change: change["new"] and self._ui_action(
             lambda: self._ui_choose_action(change["new"]))(), names="value")
         ui.amount = w.BoundedFloatText(value=0, min=0, max=1_000_000, step=1,

@@ -16,6 +16,23 @@ from typing import TypeVar
 import ipywidgets as w
 
 WIDE = {"description_width": "initial"}
+WRAPPING_OPTIONS = "frontline-wrapping-options"
+
+# ipywidgets gives each radio option and checkbox label one fixed-height line, so a long reply overlaps the next
+# one (radio) or is cut off (checkbox). Scenario options are whole sentences: let them wrap, in our widgets only.
+_STYLE = f"""<style>
+.{WRAPPING_OPTIONS} .widget-radio-box {{ height: auto; }}
+.{WRAPPING_OPTIONS} .widget-radio-box label {{
+  height: auto !important; white-space: normal; line-height: 1.4; padding: 2px 0 4px 0;
+  /* ipywidgets puts the input after the text: reverse the row so the button stays at the left */
+  display: flex; flex-direction: row-reverse; justify-content: flex-end; align-items: flex-start; gap: 0.4em;
+}}
+.{WRAPPING_OPTIONS} .widget-radio-box label input {{ flex: none; margin-top: 0.25em; }}
+.{WRAPPING_OPTIONS}.widget-checkbox {{ height: auto; }}
+.{WRAPPING_OPTIONS}.widget-checkbox label {{
+  height: auto !important; white-space: normal; overflow: visible; line-height: 1.4; align-items: flex-start;
+}}
+</style>"""
 T = TypeVar("T")
 
 
@@ -43,6 +60,17 @@ def _inline(text: str) -> str:
     text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
     text = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?!\w)", r"<em>\1</em>", text)
     return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+
+
+def stylesheet() -> w.HTML:
+    """The CSS that lets long option texts wrap; included once in every scenario's UI."""
+    return w.HTML(_STYLE, layout=w.Layout(height="0px", margin="0px"))
+
+
+def wrapping(control: T) -> T:
+    """Mark a RadioButtons or Checkbox whose option texts are sentences, so they wrap instead of overlapping."""
+    control.add_class(WRAPPING_OPTIONS)  # type: ignore[attr-defined]
+    return control
 
 
 def button(label: str, tooltip: str, icon: str = "", style: str = "") -> w.Button:
