@@ -27,7 +27,7 @@ _STYLE = f"""<style>
   /* ipywidgets puts the input after the text: reverse the row so the button stays at the left */
   display: flex; flex-direction: row-reverse; justify-content: flex-end; align-items: flex-start; gap: 0.4em;
 }}
-.{WRAPPING_OPTIONS} .widget-radio-box label input {{ flex: none; margin-top: 0.25em; }}
+.{WRAPPING_OPTIONS} .widget-radio-box label input {{ flex: none; margin-top: 0; margin-bottom: 0; }}
 .{WRAPPING_OPTIONS}.widget-checkbox {{ height: auto; }}
 .{WRAPPING_OPTIONS}.widget-checkbox label {{
   height: auto !important; white-space: normal; overflow: visible; line-height: 1.4; align-items: flex-start;
