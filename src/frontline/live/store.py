@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
+
+from frontline.live.plan import QuestionSpec
 
 # Join codes avoid letters and digits that are easy to confuse when read off a projector (0/O, 1/I/L).
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -113,19 +115,11 @@ def sqlite_url(folder: Path) -> str:
     return f"sqlite:///{(folder / DB_FILE_NAME).resolve()}"
 
 
-@dataclass(frozen=True)
-class Question:
+@dataclass(frozen=True, kw_only=True)
+class Question(QuestionSpec):
+    """A question as the session holds it: what was planned, plus its place and state in the session."""
+
     number: int
-    question_id: str
-    kind: str
-    title: str
-    prompt: str = ""
-    options: list[str] = field(default_factory=list)
-    correct: Any = None
-    debrief: str = ""
-    minimum: float | None = None
-    maximum: float | None = None
-    labels: dict[str, str] = field(default_factory=dict)
     state: str = "draft"
     revealed: bool = False
     round: int = 1
