@@ -143,3 +143,44 @@ def test_nbgrader_assignment_list_finds_a_writable_exchange(lab_server):
     assert status == 200 and reply["success"], reply
     exchange = home / ".local/share/frontline/exchange"
     assert exchange.is_dir() and os.access(exchange, os.W_OK)
+
+
+@pytest.mark.slow
+def test_trainers_open_the_formgrader_on_their_course(repo, tmp_path):
+    """`frontline grade lab`: the course folder served with nbgrader's formgrader listing the kit's assignments."""
+    port, token = free_port("127.0.0.1", first=19888), "frontline-trainer-token"
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "FRONTLINE"))}
+    env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), FRONTLINE_KIT=str(repo),
+               FRONTLINE_COURSE=str(tmp_path / "course"))
+    env.pop("DISPLAY", None)
+    log_path = tmp_path / "grade-lab.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "frontline", "grade", "lab", "--port", str(port), "--token", token],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                _get(f"{base}/api/status", token)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("frontline grade lab did not start:\n" + log_path.read_text())
+                time.sleep(0.3)
+        status, body = _get(f"{base}/formgrader/api/assignments", token)
+        names = {a["name"] for a in json.loads(body)}
+        assert status == 200 and {"diagnosis", "capstone"} <= names, body
+        _, html = _get(f"{base}/lab", token)
+        assert "@jupyter/nbgrader:formgrader" not in html.split('id="jupyter-config-data"')[1].split("</script>")[0]
+        assert f"/formgrader?token={token}" in log_path.read_text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

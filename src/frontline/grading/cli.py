@@ -56,7 +56,7 @@ def init(ctx: click.Context) -> None:
     course = _course(ctx)
     click.echo(f"Course folder: {course.root}\nExchange:      {course.exchange}\n"
                f"Assignments:   {', '.join(course.assignments())}\n"
-               f"Formgrader:    cd {course.root} && jupyter lab   (then Nbgrader → Formgrader)")
+               "Formgrader:    frontline grade lab")
 
 
 def _generate(course: Course, assignment: str) -> None:
@@ -259,3 +259,22 @@ def digests_cmd(ctx: click.Context) -> None:
 
     path = write_digests(_course(ctx).kit.exercises)
     click.echo(f"✔ wrote {path}")
+
+
+@grade.command("lab")
+@click.option("--port", type=int, default=None, help="Port to serve on (default: first free from 8888).")
+@click.option("--ip", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--token", default=None, help="Access token (default: a new random one each run).")
+@click.option("--browser/--no-browser", "open_browser", default=None,
+              help="Open a browser (default: only if this machine has one).")
+@click.pass_context
+def lab_cmd(ctx: click.Context, port: int | None, ip: str, token: str | None, open_browser: bool | None) -> None:
+    """Open JupyterLab on the course folder at nbgrader's formgrader, to grade written answers with the rubrics.
+
+    Works as root and on machines with no browser (it prints the address), like `frontline lab`.
+    """
+    from frontline.lab.launch import LabOptions, run_lab
+
+    course = _course(ctx)
+    run_lab(LabOptions(kit=course.kit, ip=ip, port=port, token=token, open_browser=open_browser,
+                       root=course.root, landing="/formgrader", trainer=True, extra_env=course.environment()))

@@ -24,6 +24,8 @@ from urllib.parse import quote
 from frontline.kit import KitPaths, default_exchange_root
 
 JUPYTER_CONFIG_DIR = Path(__file__).parent / "jupyter_config"
+# Trainers get nbgrader's formgrader and course panels; their course folder's nbgrader_config.py does the rest.
+TRAINER_JUPYTER_CONFIG_DIR = Path(__file__).parent / "jupyter_config_trainer"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,14 @@ class LabOptions:
     token: str | None = None  # None: a fresh random token
     open_browser: bool | None = None  # None: open one if this machine has a browser
     notebook: str = "notebooks/00_welcome.ipynb"
+    root: Path | None = None  # the server's root folder; None: the kit
+    landing: str | None = None  # the page "/" leads to; None: the notebook above, opened in JupyterLab
+    trainer: bool = False  # trainer set-up (formgrader visible) instead of the trainee one
+    extra_env: dict[str, str] | None = None  # variables for the server and its kernels (e.g. the course folder)
+
+    @property
+    def server_root(self) -> Path:
+        return self.root or self.kit.root
 
 
 def browser_available() -> bool:
@@ -81,12 +91,12 @@ def build_lab_command(options: LabOptions, environ: dict[str, str] | None = None
     port = options.port or free_port(options.ip)
     token = options.token or secrets.token_hex(24)
     open_browser = browser_available() if options.open_browser is None else options.open_browser
-    default_url = "/lab/tree/" + quote(options.notebook)
+    default_url = options.landing or "/lab/tree/" + quote(options.notebook)
     argv = [
         sys.executable,
         "-m",
         "jupyterlab",
-        f"--ServerApp.root_dir={options.kit.root}",
+        f"--ServerApp.root_dir={options.server_root}",
         f"--ServerApp.ip={options.ip}",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
@@ -101,7 +111,9 @@ def build_lab_command(options: LabOptions, environ: dict[str, str] | None = None
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--allow-root")
     existing = environ.get("JUPYTER_CONFIG_PATH")
-    environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(filter(None, [str(JUPYTER_CONFIG_DIR), existing]))
+    config_dir = TRAINER_JUPYTER_CONFIG_DIR if options.trainer else JUPYTER_CONFIG_DIR
+    environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(filter(None, [str(config_dir), existing]))
+    environ.update(options.extra_env or {})
     environ.setdefault("FRONTLINE_EXCHANGE", str(default_exchange_root()))
     environ["FRONTLINE_KIT"] = str(options.kit.root)
     host = "localhost" if options.ip in ("127.0.0.1", "0.0.0.0", "::1", "") else options.ip
@@ -113,8 +125,10 @@ def run_lab(options: LabOptions) -> None:
     """Replace this process with the Jupyter server (so Ctrl-C and signals reach it directly)."""
     command = build_lab_command(options)
     ensure_exchange(Path(command.env["FRONTLINE_EXCHANGE"]))
-    if not options.kit.welcome_notebook.exists():
-        print(f"warning: {options.kit.welcome_notebook} is missing", file=sys.stderr)
-    print(f"Frontline: opening JupyterLab on {options.kit.root}", flush=True)
+    if options.landing is None and not (options.server_root / options.notebook).exists():
+        print(f"warning: {options.server_root / options.notebook} is missing", file=sys.stderr)
+    print(f"Frontline: opening JupyterLab on {options.server_root}", flush=True)
     print(f"Frontline: open this address in a browser: {command.url}", flush=True)
+    # nbgrader reads nbgrader_config.py from the working folder (the course folder, for trainers)
+    os.chdir(options.server_root)
     os.execve(command.argv[0], command.argv, command.env)
