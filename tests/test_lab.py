@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -63,37 +64,50 @@ def _get(url: str, token: str, attempts: int = 3):
             time.sleep(1)
 
 
+@contextlib.contextmanager
+def frontline_server(args: list[str], repo, tmp_path, first_port: int, token: str, **extra_env: str):
+    """`frontline ARGS --port P --token T` started headless with a private home folder, as a user would start it.
+
+    Yields (base URL, home folder, log file); the server is stopped by its process id afterwards.
+    """
+    port = free_port("127.0.0.1", first=first_port)
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "FRONTLINE"))}
+    env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), FRONTLINE_KIT=str(repo), **extra_env)
+    env.pop("DISPLAY", None)
+    log_path = tmp_path / f"{args[-1]}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "frontline", *args, "--port", str(port), "--token", token],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                _get(f"{base}/api/status", token)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"frontline {' '.join(args)} did not start:\n" + log_path.read_text())
+                time.sleep(0.3)
+        yield base, home, log_path
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @pytest.fixture
 def lab_server(repo, tmp_path):
-    """`frontline lab` started headless, as a trainee would, with a private home folder."""
-    port, token = free_port("127.0.0.1", first=18888), "frontline-test-token"
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "FRONTLINE"))}
-    env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), FRONTLINE_KIT=str(repo))
-    env.pop("DISPLAY", None)
-    log = (tmp_path / "lab.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "frontline", "lab", "--port", str(port), "--token", token],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            _get(f"{base}/api/status", token)
-            break
-        except (urllib.error.URLError, ConnectionError):
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("frontline lab did not start:\n" + (tmp_path / "lab.log").read_text())
-            time.sleep(0.3)
-    yield base, token, home, tmp_path / "lab.log"
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    """`frontline lab` started headless, as a trainee would."""
+    token = "frontline-test-token"
+    with frontline_server(["lab"], repo, tmp_path, 18888, token) as (base, home, log):
+        yield base, token, home, log
 
 
 @pytest.mark.slow
@@ -148,39 +162,12 @@ def test_nbgrader_assignment_list_finds_a_writable_exchange(lab_server):
 @pytest.mark.slow
 def test_trainers_open_the_formgrader_on_their_course(repo, tmp_path):
     """`frontline grade lab`: the course folder served with nbgrader's formgrader listing the kit's assignments."""
-    port, token = free_port("127.0.0.1", first=19888), "frontline-trainer-token"
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "FRONTLINE"))}
-    env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), FRONTLINE_KIT=str(repo),
-               FRONTLINE_COURSE=str(tmp_path / "course"))
-    env.pop("DISPLAY", None)
-    log_path = tmp_path / "grade-lab.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "frontline", "grade", "lab", "--port", str(port), "--token", token],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                _get(f"{base}/api/status", token)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("frontline grade lab did not start:\n" + log_path.read_text())
-                time.sleep(0.3)
+    token = "frontline-trainer-token"
+    course = str(tmp_path / "course")
+    with frontline_server(["grade", "lab"], repo, tmp_path, 19888, token, FRONTLINE_COURSE=course) as (base, _, log):
         status, body = _get(f"{base}/formgrader/api/assignments", token)
         names = {a["name"] for a in json.loads(body)}
         assert status == 200 and {"diagnosis", "capstone"} <= names, body
         _, html = _get(f"{base}/lab", token)
         assert "@jupyter/nbgrader:formgrader" not in html.split('id="jupyter-config-data"')[1].split("</script>")[0]
-        assert f"/formgrader?token={token}" in log_path.read_text()
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        assert f"/formgrader?token={token}" in log.read_text()

@@ -10,6 +10,7 @@ import click
 
 from frontline.grading.course import COURSE_ENV_VAR, Course
 from frontline.kit import EXCHANGE_ENV_VAR, kit_paths
+from frontline.lab.cli import server_options
 
 
 def _course(ctx: click.Context) -> Course:
@@ -262,11 +263,7 @@ def digests_cmd(ctx: click.Context) -> None:
 
 
 @grade.command("lab")
-@click.option("--port", type=int, default=None, help="Port to serve on (default: first free from 8888).")
-@click.option("--ip", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--token", default=None, help="Access token (default: a new random one each run).")
-@click.option("--browser/--no-browser", "open_browser", default=None,
-              help="Open a browser (default: only if this machine has one).")
+@server_options
 @click.pass_context
 def lab_cmd(ctx: click.Context, port: int | None, ip: str, token: str | None, open_browser: bool | None) -> None:
     """Open JupyterLab on the course folder at nbgrader's formgrader, to grade written answers with the rubrics.
