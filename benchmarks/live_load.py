@@ -17,7 +17,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,8 @@ import uuid
 from pathlib import Path
 
 import httpx
+
+from frontline.lab.launch import any_free_port as free_port
 
 QUESTIONS = [
     {"question_id": "load/first-move", "kind": "choice", "title": "First move?",
@@ -46,12 +47,6 @@ def answer_for(question: dict, rng: random.Random) -> object:
     if kind == "number":
         return rng.randint(0, 10)
     return rng.choice(["listen", "ownership", "speed", "honesty", "follow-up"])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(folder: Path, port: int, db: str | None) -> tuple[subprocess.Popen, str, str]:

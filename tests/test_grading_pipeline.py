@@ -22,6 +22,7 @@ from frontline.cli import cli
 from frontline.grading.course import Course
 from frontline.grading.samples import make_submission
 from frontline.kit import KitPaths
+from frontline.lab.launch import any_free_port
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.filterwarnings("ignore:Object of type <\\w+> not in session")]  # nbgrader's own queries
@@ -286,7 +287,6 @@ def test_release_notebooks_run_with_only_answer_stubs_and_tests_failing(graded):
 
 def test_the_live_formgrader_shows_the_mark_schemes(graded):
     """Start a Jupyter server in the course folder and open a submission in nbgrader's formgrader over HTTP."""
-    import socket
     import subprocess
     import sys
     import time
@@ -299,9 +299,7 @@ def test_the_live_formgrader_shows_the_mark_schemes(graded):
     course = graded[0]
     with Gradebook(course.db_url) as gb:
         submission_id = gb.find_submission_notebook("empowerment", "empowerment", "full").id
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = any_free_port()
     env = {**os.environ, **course.environment()}
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", f"--port={port}",

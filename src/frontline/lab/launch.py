@@ -58,7 +58,15 @@ def browser_available() -> bool:
     return True
 
 
+def any_free_port(ip: str = "127.0.0.1") -> int:
+    """A port the system says is free right now (for servers started by tests and benchmarks)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]
+
+
 def free_port(ip: str, first: int = 8888, tries: int = 50) -> int:
+    """The first free port from ``first`` (a familiar address for people), else any free one."""
     for port in range(first, first + tries):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             try:
@@ -66,9 +74,7 @@ def free_port(ip: str, first: int = 8888, tries: int = 50) -> int:
             except OSError:
                 continue
             return port
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((ip, 0))
-        return s.getsockname()[1]
+    return any_free_port(ip)
 
 
 def ensure_exchange(root: Path) -> Path:
