@@ -31,10 +31,11 @@ CODE_SPEAK = ("`", "()", "hint(", "solution(", "check(", ".py", "frontline.")
 
 @pytest.fixture
 def small_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the kit's lessons and question files (no exercises), where a test can put a fixture in the place
+    """A copy of the kit's lessons, scenarios and question files (no exercises), where a test can put a fixture in the place
     of lesson 3's questions."""
     root = tmp_path / "kit"
     shutil.copytree(REPO / "data" / "questions", root / "data" / "questions")
+    shutil.copytree(REPO / "data" / "scenarios", root / "data" / "scenarios")
     shutil.copytree(REPO / "notebooks", root / "notebooks")
     for table in ("tickets", "customers", "surveys"):
         shutil.copy(REPO / "data" / f"{table}.csv", root / "data")
@@ -202,10 +203,13 @@ def test_checks_are_published_as_answer_events(practice, capsys):
     assert events[0].answer == {"station": 1.0, "high street": 0.5}
 
 
-def test_reveal_is_the_one_gate_scenarios_use_too():
+def test_reveal_is_the_one_gate_scenarios_use_too(practice):
     import frontline
+    from frontline.learn import Practice, exercise
 
     scenario = frontline.scenario("choice/welcome-practice")
+    for item in (scenario, practice("first_step"), exercise("capstone").baseline):
+        assert isinstance(item, Practice), item
     gate = Reveal(scenario.data["hints"])
     assert scenario.solution() == gate.solution("unused")
     assert scenario.hint() == gate.next_hint()

@@ -15,7 +15,7 @@ from typing import Any
 
 from frontline.learn.computations import Tables
 from frontline.learn.content import check_folder, load_question_file
-from frontline.learn.items import Learner, Question, SelfCheck, Unavailable, Verdict
+from frontline.learn.items import Learner, Practice, Question, SelfCheck, Unavailable, Verdict
 from frontline.learn.reveal import Reveal
 from frontline.problems import ContentError
 
@@ -85,5 +85,5 @@ def exercise(name: str) -> Exercise:
     return Exercise(name, [SelfCheck(name, spec) for spec in file.questions])
 
 
-__all__ = ["Exercise", "Learner", "Question", "Reveal", "SelfCheck", "Verdict", "check_folder", "exercise",
+__all__ = ["Exercise", "Learner", "Practice", "Question", "Reveal", "SelfCheck", "Verdict", "check_folder", "exercise",
            "question"]

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from frontline.answers import AnswerEvent, publish
 from frontline.learn.computations import Tables
@@ -38,8 +38,20 @@ class Verdict:
         return self.message
 
 
+@runtime_checkable
+class Practice(Protocol):
+    """What a trainee can ask of anything they practise on: lesson self-checks, graded exercises' self-checks and
+    scenarios alike. ``hint`` and ``solution`` follow :class:`~frontline.learn.reveal.Reveal`."""
+
+    def check(self, *args: Any) -> Any: ...
+
+    def hint(self) -> Any: ...
+
+    def solution(self) -> Any: ...
+
+
 class Learner:
-    """What every practice item offers: ``check`` (in each subclass), ``hint`` and ``solution``."""
+    """What every self-check offers: ``check`` (in each subclass), ``hint`` and ``solution``."""
 
     def __init__(self, question_id: str, hints: list[str], solution_text: str | None):
         self.id = question_id
