@@ -31,8 +31,8 @@ CODE_SPEAK = ("`", "()", "hint(", "solution(", "check(", ".py", "frontline.")
 
 @pytest.fixture
 def small_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the kit's lessons, scenarios and question files (no exercises), where a test can put a fixture in the place
-    of lesson 3's questions."""
+    """A copy of the kit's lessons, scenarios and question files (no exercises); a test may put a fixture in the
+    place of lesson 3's questions."""
     root = tmp_path / "kit"
     shutil.copytree(REPO / "data" / "questions", root / "data" / "questions")
     shutil.copytree(REPO / "data" / "scenarios", root / "data" / "scenarios")
@@ -87,6 +87,23 @@ def test_schema_errors_name_the_field_and_suggest_a_spelling(small_kit):
     assert any("required field 'hints' is missing" in p for p in problems), problems
 
 
+def test_an_answer_or_mistake_gives_exactly_one_source(small_kit):
+    target = use_fixture(small_kit, "practice.yaml")
+    text = target.read_text()
+    text = text.replace("    answer: {value: 4}", "    answer: {value: 4, params: {top: 3}}")
+    text = text.replace("      - scale: 100\n", "      - scale: 100\n        value: 60\n")
+    target.write_text(text)
+    problems = [str(p) for p in read_question_file(target, KitPaths(small_kit))[1]]
+    assert any("field 'questions[4].answer.params': 'params' go with a 'computation'" in p for p in problems)
+    assert any("field 'questions[0].mistakes[0]': give exactly one of 'computation', 'scale', 'value', not "
+               "'scale' and 'value'" in p for p in problems), problems
+    target.write_text((FIXTURES / "practice.yaml").read_text().replace("lesson: 03_diagnosis\n",
+                                                                       "lesson: 03_diagnosis\nexercise: diagnosis\n"))
+    problems = [str(p) for p in read_question_file(target, KitPaths(small_kit))[1]]
+    assert problems == [f"{target}:1: give either 'lesson' (a lesson notebook's id) or 'exercise' (a graded "
+                        f"exercise's name), exactly one of them"]
+
+
 def test_a_notebook_asking_for_an_unknown_question_is_reported(small_kit):
     notebook = small_kit / "notebooks" / "03_diagnosis.ipynb"
     nb = nbformat.read(notebook, as_version=4)
@@ -110,6 +127,61 @@ def test_the_author_guide_lists_every_computation_and_property_test():
     for entry in COMPUTATIONS.entries() + PROPERTIES.entries():
         assert entry.description, f"{entry.name!r} needs a docstring"
         assert f"`{entry.name}`" in guide, f"docs/lessons.md does not mention {entry.name!r}"
+
+
+# --- computations and property tests ------------------------------------------------------------------------------
+
+SURVEY = pd.DataFrame({"shop": ["a", "a", "b", "b", "b"], "nps": [10, 9, 3, 7, None], "answered": [True] * 4 + [False]})
+
+
+@pytest.mark.parametrize(("name", "params", "expected"), [
+    ("share", {"table": "t", "condition": [{"column": "nps", "at_least": 9}]}, 0.4),
+    ("share", {"table": "t", "where": [{"column": "answered", "equals": True}],
+               "condition": [{"column": "nps", "below": 9}]}, 0.5),
+    ("count", {"table": "t", "where": [{"column": "shop", "one_of": ["b"]}, {"column": "nps", "above": 3}]}, 1),
+    ("count", {"table": "t", "where": [{"column": "nps", "at_most": 7}]}, 2),
+    ("nps", {"table": "t", "where": [{"column": "answered", "equals": True}]}, 25.0),
+    ("top_share", {"table": "t", "column": "shop", "top": 1}, 0.6),
+    ("most_common", {"table": "t", "column": "shop"}, "b"),
+    ("highest_mean", {"table": "t", "column": "nps", "by": "shop"}, "a"),
+    ("mean_gap", {"table": "t", "column": "nps", "by": "shop", "first": "a", "second": "b", "scale": 1}, 4.5),
+])
+def test_each_computation_on_a_small_table(name, params, expected):
+    from frontline.learn.computations import Tables
+
+    assert COMPUTATIONS.get(name).function(Tables({"t": SURVEY}), **params) == pytest.approx(expected)
+
+
+def test_share_by_group_and_an_unknown_table():
+    from frontline.learn.computations import Tables
+
+    by_shop = COMPUTATIONS.get("share_by_group").function(
+        Tables({"t": SURVEY}), table="t", by="shop", condition=[{"column": "nps", "at_least": 9}])
+    assert by_shop.to_dict() == {"a": 1.0, "b": 0.0}
+    with pytest.raises(KeyError, match="neither one of the kit's"):
+        Tables()["phone_calls"]
+
+
+@pytest.mark.parametrize(("name", "params", "good", "bad"), [
+    ("callable", {}, len, 3),
+    ("mapping", {}, {"a": 1}, [("a", 1)]),
+    ("number", {}, 3.5, True),
+    ("keys_within", {"keys": ["open", "closed"]}, {"open": 1}, {"open": 1, "other": 2}),
+    ("keys_equal", {"keys": [1, 2]}, pd.Series([0.1, 0.2], index=[1.0, 2.0]), {"1": 0.1}),
+    ("values_sum_to", {"total": 3}, {"a": 1, "b": 2}, {"a": 1}),
+    ("columns_equal", {"columns": ["a", "b"]}, pd.DataFrame(columns=["a", "b"]), pd.DataFrame(columns=["b", "a"])),
+    ("sorted_descending", {}, pd.Series([3, 2, 2]), pd.Series([1, 2])),
+    ("last_equals", {"column": "c", "value": 1}, pd.DataFrame({"c": [0.5, 1.0]}), pd.DataFrame({"c": [1.0, 0.9]})),
+    ("fractions", {}, [0, 0.5, 1], [0.5, 50]),
+    ("between", {"low": -100, "high": 100}, 12, 120),
+    ("length", {"items": 2}, (1, 2), [1]),
+    ("list_of_text", {}, ["a", "b"], ("a", "b")),
+    ("increasing_pair", {}, (1, 2), (2, 1)),
+])
+def test_each_property_test_tells_good_from_bad(name, params, good, bad):
+    test = PROPERTIES.get(name).function
+    assert test(good, **params) is True
+    assert test(bad, **params) is False
 
 
 # --- one behaviour for every kind of question ---------------------------------------------------------------------

@@ -79,6 +79,9 @@ def read_question_file(file: Path, paths: KitPaths | None = None) -> tuple[Quest
     problems = schema_problems(located, question_schema())
     if problems:
         return None, problems
+    if ("lesson" in located.data) == ("exercise" in located.data):
+        return None, [Problem(located.file, "give either 'lesson' (a lesson notebook's id) or 'exercise' (a graded "
+                                            "exercise's name), exactly one of them", line=1)]
     problems = _reference_problems(located, paths)
     if problems:
         return None, problems
@@ -135,6 +138,18 @@ def _not_allowed(located: LocatedData, where: KeyPath, question: dict[str, Any],
     return [located.problem((*where, name), f"{name!r} {reason}") for name in fields if name in question]
 
 
+def _one_source_problems(located: LocatedData, where: KeyPath, source: dict[str, Any],
+                         sources: tuple[str, ...]) -> list[Problem]:
+    """An answer or mistake gives exactly one of ``sources``; parameters only go with a computation."""
+    given = [name for name in sources if name in source]
+    if len(given) != 1:
+        return [located.problem(where, f"give exactly one of {', '.join(map(repr, sources))}"
+                                       + (f", not {' and '.join(map(repr, given))}" if given else ""))]
+    if "params" in source and "computation" not in source:
+        return [located.problem((*where, "params"), "'params' go with a 'computation'")]
+    return []
+
+
 def _computation_problems(located: LocatedData, where: KeyPath, name: str, params: dict[str, Any],
                           given: list[str]) -> list[Problem]:
     if name not in COMPUTATIONS:
@@ -177,12 +192,17 @@ def _lesson_question_problems(located: LocatedData, where: KeyPath, question: di
         if "answer" not in question:
             problems.append(located.problem(where, f"a {kind} question needs an 'answer' (a value or a "
                                                    f"computation)"))
-        elif "computation" in question["answer"]:
+        else:
             answer = question["answer"]
-            problems += _computation_problems(located, (*where, "answer"), answer["computation"],
-                                              answer.get("params", {}), given)
+            found = _one_source_problems(located, (*where, "answer"), answer, ("computation", "value"))
+            problems += found
+            if not found and "computation" in answer:
+                problems += _computation_problems(located, (*where, "answer"), answer["computation"],
+                                                  answer.get("params", {}), given)
     for mi, mistake in enumerate(question.get("mistakes", [])):
-        if "computation" in mistake:
+        found = _one_source_problems(located, (*where, "mistakes", mi), mistake, ("computation", "scale", "value"))
+        problems += found
+        if not found and "computation" in mistake:
             problems += _computation_problems(located, (*where, "mistakes", mi), mistake["computation"],
                                               mistake.get("params", {}), given)
         if "scale" in mistake and kind != "number":
