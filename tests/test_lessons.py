@@ -1,4 +1,4 @@
-"""Lesson metadata, generated text (headers, key points, course map), the lessons checker and self-checks."""
+"""Lesson metadata, generated text (headers, key points, course map) and the lessons checker."""
 
 from __future__ import annotations
 
@@ -8,18 +8,14 @@ import shutil
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from frontline.answers import subscribe
 from frontline.cli import cli
 from frontline.kit import KitPaths
-from frontline.lessons import load_lessons, question
+from frontline.lessons import load_lessons
 from frontline.lessons.check import check_lessons
 from frontline.lessons.metadata import facilitator_cells, lesson_notebooks, lesson_schema, timed_sections
-from frontline.lessons.practice import Question
-from frontline.lessons.questions import QUESTIONS
 from frontline.lessons.render import course_map, replace_course_map, sync_all
 
 REPO = Path(__file__).resolve().parents[1]
@@ -228,57 +224,3 @@ def test_check_command_reports_lesson_problems(kit, monkeypatch):
     assert result.exit_code == 1
     assert "notebooks/01_service_is_everyones_job.ipynb" in result.output
     assert "number 7 does not match the file name prefix 01" in result.output
-
-
-# --- self-check questions --------------------------------------------------------------------------------------
-
-
-def _lesson_namespace(question_id: str) -> dict[str, object]:
-    """Run the lesson's code cells in order up to the one that creates the self-check, as a trainee would."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    number = question_id.split(".")[0]
-    (path,) = [p for p in NOTEBOOKS if p.name.startswith(number)]
-    namespace: dict[str, object] = {}
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type == "code":
-            exec(cell.source, namespace)
-            if f'question("{question_id}"' in cell.source:
-                return namespace
-    raise AssertionError(f"{path.name} never opens self-check {question_id}")
-
-
-@pytest.mark.parametrize("question_id", sorted(QUESTIONS))
-def test_each_solution_passes_its_own_check_in_its_lesson(question_id, capsys):
-    namespace = _lesson_namespace(question_id)
-    q = namespace["q"]
-    exec(q.solution_code, namespace)
-    events = []
-    unsubscribe = subscribe(events.append)
-    try:
-        q.check(namespace["answer"])
-        assert "✔ correct" in capsys.readouterr().out
-        q.check("certainly not this")
-        assert "✘ not quite" in capsys.readouterr().out
-    finally:
-        unsubscribe()
-    assert [e.correct for e in events] == [True, False] and events[0].question_id == question_id
-    q.check(...)
-    assert "✘ not answered yet" in capsys.readouterr().out
-
-
-def test_question_names_unknown_ids_and_missing_tables():
-    with pytest.raises(KeyError, match="no self-check 'nope'"):
-        question("nope")
-    with pytest.raises(TypeError, match="needs the table"):
-        question("01.agree_by_role")
-
-
-def test_numbers_series_and_words_compare_with_tolerance():
-    q = Question("t", "task", lambda: pd.Series({"a": 0.5, "b": 0.25}), "h", "s")
-    assert q.is_correct(pd.Series({"b": 0.2501, "a": 0.5}))
-    assert not q.is_correct(pd.Series({"a": 0.5}))
-    assert Question("t", "task", lambda: "Empathy", "h", "s").is_correct(" empathy ")
-    assert Question("t", "task", lambda: 12.0, "h", "s").is_correct(12.03) is True
-    assert not Question("t", "task", lambda: 12.0, "h", "s").is_correct(13)

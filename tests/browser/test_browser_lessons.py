@@ -53,7 +53,7 @@ def test_lesson_runs_in_lab_and_responds(lab, lab_page, path):
         practice = nb.locator(".jp-OutputArea-output", has_text="not answered yet")
         expect(practice.first).to_contain_text("✘ not answered yet")
         cell = run_new_cell(lab_page, "q.hint()")
-        expect(cell.locator(".jp-OutputArea-output")).to_have_text(re.compile(r"^Hint: \S"))
+        expect(cell.locator(".jp-OutputArea-output")).to_have_text(re.compile(r"^Hint 1 of \d+: \S"))
 
 
 def has_self_check(path) -> bool:

@@ -33,6 +33,12 @@ def check_lessons(paths: KitPaths) -> list[Problem]:
     return check(paths)
 
 
+def check_questions(paths: KitPaths) -> list[Problem]:
+    from frontline.learn import check_folder
+
+    return check_folder(paths)
+
+
 def check_grading(paths: KitPaths) -> list[Problem]:
     from frontline.grading.checks import check_assignments
 
@@ -43,6 +49,7 @@ CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
     ("scenarios", check_scenarios),
     ("lessons", check_lessons),
+    ("questions", check_questions),
     ("session plans", check_kit_session_plans),
     ("grading", check_grading),
 ]

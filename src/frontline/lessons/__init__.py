@@ -4,18 +4,15 @@ Notebooks import from here so that logic shared between lessons lives (and is te
 """
 
 from frontline.lessons.metadata import Lesson, Section, facilitator_cells, load_lesson, load_lessons, timed_sections
-from frontline.lessons.practice import Question, question
 from frontline.lessons.render import course_map, render_header, render_key_points, sync_all
 
 __all__ = [
     "Lesson",
-    "Question",
     "Section",
     "course_map",
     "facilitator_cells",
     "load_lesson",
     "load_lessons",
-    "question",
     "render_header",
     "render_key_points",
     "sync_all",

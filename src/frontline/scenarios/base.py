@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import ipywidgets as w
 
 from frontline.answers import AnswerEvent, publish
+from frontline.learn.reveal import Reveal
 from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, ScenarioError, incomplete
 from frontline.scenarios.loader import ScenarioSpec
 from frontline.scenarios.progress import ProgressStore, ScenarioProgress
@@ -30,10 +31,9 @@ class Scenario:
         self.id = spec.id
         self.data = spec.data
         self.store = store if store is not None else ProgressStore()
-        self._hints_shown = 0
-        self._attempts = 0
+        # hints one at a time and the solution after an attempt: the rule every practice item shares
+        self._reveal = Reveal(spec.data["hints"], earlier_attempts=self._attempted_before, on_hint=self._save_hints)
         self._feedback: Feedback | None = None
-        self._solution_shown = False
         self._notice = ""
         self.ui: SimpleNamespace | None = None
         self._record: ScenarioProgress | None = None  # the progress file's entry, read when the widget is built
@@ -83,7 +83,7 @@ class Scenario:
 
     @property
     def attempts(self) -> int:
-        return self._attempts
+        return self._reveal.attempts
 
     def submit(self) -> Feedback:
         """Judge the current answer, record it in the progress file and publish it to listeners."""
@@ -94,7 +94,7 @@ class Scenario:
             return self._feedback
         result = self._grade()
         self._feedback = result
-        self._attempts += 1
+        self._reveal.record_attempt()
         try:
             self._record = self.store.record_attempt(self.id, result.score, result.correct)
         except OSError as e:  # the trainee's answer still gets its feedback if the disk is full or read-only
@@ -108,50 +108,45 @@ class Scenario:
 
     @property
     def hints_total(self) -> int:
-        return len(self.data["hints"])
+        return self._reveal.hints_total
 
     @property
     def hints_shown(self) -> list[str]:
-        return list(self.data["hints"][: self._hints_shown])
+        return self._reveal.hints_shown
 
     def hint(self) -> Message:
         """The next hint (each call reveals one more)."""
-        total = self.hints_total
-        if self._hints_shown >= total:
-            after = "`solution()` shows the worked answer." if self.solution_available else \
-                "Submit an answer, then `solution()` opens."
-            return Message(f"No more hints: you have seen all {total}. {after}")
-        self._hints_shown += 1
-        try:
-            self.store.record_hints(self.id, self._hints_shown)
-        except OSError as e:
-            warnings.warn(f"could not save progress to {self.store.path}: {e}", RuntimeWarning, stacklevel=2)
+        message = Message(self._reveal.next_hint())
         self._refresh()
-        return Message(f"Hint {self._hints_shown} of {total}: {self.data['hints'][self._hints_shown - 1]}")
+        return message
 
-    @property
-    def solution_available(self) -> bool:
-        if self._attempts > 0:
-            return True
+    def _save_hints(self, seen: int) -> None:
+        try:
+            self.store.record_hints(self.id, seen)
+        except OSError as e:
+            warnings.warn(f"could not save progress to {self.store.path}: {e}", RuntimeWarning, stacklevel=4)
+
+    def _attempted_before(self) -> bool:
         try:
             return self.store.get(self.id).attempts > 0
         except OSError:  # an unreadable progress file only means no earlier attempt can be proven
             return False
 
+    @property
+    def solution_available(self) -> bool:
+        return self._reveal.solution_available
+
     def solution(self) -> Message:
         """The worked solution, available once you have made at least one attempt."""
-        if not self.solution_available:
-            return Message("The solution opens after your first attempt: submit an answer (any answer counts), "
-                           "then ask again. Try `hint()` if you are stuck.")
-        self._solution_shown = True
+        message = Message(self._reveal.solution(self._solution_text()))
         self._refresh()
-        return Message(f"Solution: {self._solution_text()}")
+        return message
 
     def retry(self) -> None:
         """Start the attempt again (hints already seen stay seen)."""
         self._reset()
         self._feedback = None
-        self._solution_shown = False
+        self._reveal.hide_solution()
         self._notice = ""
         self._refresh()
 
@@ -271,7 +266,7 @@ class Scenario:
         if len(shown) >= self.hints_total:
             ui.hint.description = f"All {self.hints_total} hints shown"
         ui.solution_box.value = (f"<div><strong>Solution</strong>{markdown(self._solution_text())}</div>"
-                                 if self._solution_shown else "")
+                                 if self._reveal.solution_shown else "")
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}

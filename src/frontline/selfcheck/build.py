@@ -17,7 +17,6 @@ from typing import Any
 import nbformat
 
 from frontline.selfcheck import DIGESTS_FILE, digest
-from frontline.selfcheck.questions import EXERCISES
 
 PLACES = 3
 
@@ -38,17 +37,32 @@ def run_source_notebook(notebook: Path) -> dict[str, Any]:
     return namespace
 
 
-def compute_digests(exercises_dir: Path) -> dict[str, dict[str, Any]]:
-    from frontline.selfcheck import _call_safely
+def exercise_question_files(questions_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """The self-check questions of every exercise question file, by exercise name (read without validation:
+    validation itself needs the digests being built)."""
+    from frontline.scenarios.yamlsource import read_yaml
 
+    found: dict[str, list[dict[str, Any]]] = {}
+    for file in sorted(questions_dir.glob("*.yaml")):
+        data = read_yaml(file).data
+        if isinstance(data, dict) and "exercise" in data:
+            found[data["exercise"]] = data["questions"]
+    return found
+
+
+def compute_digests(exercises_dir: Path, questions_dir: Path | None = None) -> dict[str, dict[str, Any]]:
+    from frontline.learn.items import SelfCheck
+
+    questions_dir = questions_dir or exercises_dir.parent / "data" / "questions"
     digests: dict[str, dict[str, Any]] = {}
-    for name, make_questions in EXERCISES.items():
+    for name, specs in exercise_question_files(questions_dir).items():
         namespace = run_source_notebook(exercises_dir / name / f"{name}.ipynb")
-        for question in make_questions():
-            value = namespace[question.variable]
-            if question.call_with is not None:
-                value = [_call_safely(value, args) for args in question.call_with]
-            digests[question.key] = {"digest": digest(question.key, value, PLACES), "places": PLACES}
+        for spec in specs:
+            if not spec.get("digest", True):
+                continue
+            check = SelfCheck(name, spec)
+            value = check.value_to_digest(namespace[check.answer_name])
+            digests[check.id] = {"digest": digest(check.id, value, PLACES), "places": PLACES}
     return digests
 
 
