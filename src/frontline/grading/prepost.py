@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import html
 import math
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -342,6 +343,12 @@ def write_csv(report: Report, folder: Path) -> tuple[Path, Path]:
     return gains, unmatched
 
 
+def _short_label(objective: str) -> str:
+    """``01_service_is_everyones_job #2`` -> ``lesson 1, objective 2`` for the chart's axis."""
+    match = re.fullmatch(r"(\d+)_\S* #(\d+)", objective)
+    return f"lesson {int(match[1])}, objective {match[2]}" if match else objective
+
+
 def write_chart(report: Report, path: Path) -> Path:
     """Pre and post means per objective, one panel per cohort; bars told apart by hatching and labels too."""
     import matplotlib
@@ -363,12 +370,12 @@ def write_chart(report: Report, path: Path) -> Path:
         for i, r in enumerate(rows):
             ax.text(1.01, i, f"<g> {_fmt(r.hake_gain)} [{_interval(r.hake_gain_low, r.hake_gain_high)}], "
                              f"n={r.n_matched}", va="center", fontsize=8)
-        ax.set_yticks(y, [r.objective for r in rows], fontsize=8)
+        ax.set_yticks(y, [_short_label(r.objective) for r in rows], fontsize=8)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
         ax.set_xlabel("mean share of points")
         ax.set_title(f"Cohort: {cohort}", loc="left", fontsize=10)
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, -0.12), fontsize=8, frameon=False)
     fig.suptitle("Knowledge check before and after, with normalised gain <g> and its 95% interval", fontsize=11)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
