@@ -203,5 +203,11 @@ def test_frontline_check_reports_broken_rules_and_the_coach_degrades(kit_copy, m
     assert "rules file is missing" in CliRunner().invoke(cli, ["check", "--only", "reply coach"]).output
 
 
+def test_coach_without_a_kit_says_so_plainly(monkeypatch, tmp_path):
+    monkeypatch.setenv("FRONTLINE_KIT", str(tmp_path / "nowhere"))
+    widget = frontline.reply_coach("reply-parcel", folder=tmp_path)
+    assert "not available" in widget.value
+
+
 def test_kit_rules_are_valid(repo):
     assert check_rules_file(repo / "data" / "coach" / "rules.yaml") == []

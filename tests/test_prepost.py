@@ -171,6 +171,12 @@ def test_missing_assignment_is_a_clear_error(gradebook, tmp_path):
         compute(url, ITEMS)
 
 
+def test_no_gradebook_is_a_clear_error_and_creates_nothing(tmp_path):
+    with pytest.raises(ContentError, match="there is no gradebook here yet"):
+        compute(f"sqlite:///{tmp_path / 'gradebook.db'}", ITEMS)
+    assert not (tmp_path / "gradebook.db").exists()
+
+
 def test_grade_prepost_command(gradebook, tmp_path, roster):
     course = tmp_path / "course"
     course.mkdir()

@@ -13,9 +13,10 @@ import ipywidgets as w
 
 from frontline.coach.checklist import Checklist, check_reply
 from frontline.coach.rules import check_rules_file, default_rules_file, load_rules
+from frontline.kit import KitNotFoundError
 from frontline.problems import ContentError
 
-UNAVAILABLE = ("The reply coach is not available in this notebook because its checklist has a problem. Your reply "
+UNAVAILABLE = ("The reply coach is not available in this notebook because its checklist cannot be read. Your reply "
                "is safe; tell your trainer, who can run the kit's content check to see what is wrong.")
 
 
@@ -27,7 +28,7 @@ def reply_coach(task_id: str, *, folder: Path | None = None):
 
     try:
         rules = load_rules()
-    except (ContentError, OSError):
+    except (ContentError, OSError, KitNotFoundError):
         return w.HTML(f'<p role="alert">⚠ {UNAVAILABLE}</p>')
     return ReplyCoach(str(task_id), rules, folder)
 

@@ -304,6 +304,10 @@ def objective_texts(kit_root: Path) -> dict[str, str]:
 
 def compute(db_url: str, items_path: Path, roster: Path | None = None, *, resamples: int = DEFAULT_RESAMPLES,
             seed: int = DEFAULT_SEED, kit_root: Path | None = None) -> Report:
+    database = Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite:///") else None
+    if database is not None and not database.exists():  # opening it would create an empty gradebook
+        raise ContentError([Problem(database, "there is no gradebook here yet: release, collect and autograde "
+                                              f"{PRE} and {POST} first")])
     items = read_items(items_path)
     warnings: list[str] = []
     pre, pre_ungraded = read_scores(db_url, PRE, items, "pre", warnings)
