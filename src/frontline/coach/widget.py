@@ -55,7 +55,7 @@ class ReplyCoach(w.VBox):
                                           tooltip="Show the checklist for the text in the box",
                                           layout=w.Layout(width="auto"))
         self.output = w.HTML(_status(""))
-        self.paste_area = w.VBox([self.text_box, self.check_text_button])
+        self.paste_area = w.VBox([self.text_box, w.HBox([self.check_text_button])])
 
         self.check_saved_button.on_click(lambda _: self.check_saved())
         self.paste_button.on_click(lambda _: self.show_paste_box())
