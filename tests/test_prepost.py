@@ -187,3 +187,7 @@ def test_grade_prepost_command(gradebook, tmp_path, roster):
     assert "all: n=4, before 31%, after 69%, <g> 0.55" in result.output
     assert "s5 (March) is not in the gain: took the pre-check only" in result.output
     assert (course / "reports" / "prepost" / "prepost.html").exists()
+    result = CliRunner().invoke(cli, ["grade", "--course", str(course), "prepost", "--items", str(ITEMS),
+                                      "--seed", "3", "--resamples", "200", "-o", str(tmp_path / "mine")])
+    assert result.exit_code == 0, result.output
+    assert "200 resamples of trainees, seed 3" in (tmp_path / "mine" / "prepost.html").read_text(encoding="utf-8")
