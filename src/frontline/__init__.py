@@ -16,7 +16,12 @@ def __getattr__(name: str):
         import frontline.scenarios as scenarios
 
         return getattr(scenarios, name)
+    if name == "reply_coach":
+        from frontline.coach import reply_coach
+
+        return reply_coach
     raise AttributeError(f"module 'frontline' has no attribute {name!r}")
 
 
-__all__ = ["__version__", "list_scenarios", "load_customers", "load_surveys", "load_tickets", "progress", "scenario"]
+__all__ = ["__version__", "list_scenarios", "load_customers", "load_surveys", "load_tickets", "progress",
+           "reply_coach", "scenario"]

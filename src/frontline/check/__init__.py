@@ -45,6 +45,12 @@ def check_grading(paths: KitPaths) -> list[Problem]:
     return check_assignments(paths)
 
 
+def check_reply_coach(paths: KitPaths) -> list[Problem]:
+    from frontline.coach.rules import RULES_RELATIVE, check_rules_file
+
+    return check_rules_file(paths.root / RULES_RELATIVE)
+
+
 CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
     ("scenarios", check_scenarios),
@@ -52,6 +58,7 @@ CHECKERS: list[tuple[str, Checker]] = [
     ("questions", check_questions),
     ("session plans", check_kit_session_plans),
     ("grading", check_grading),
+    ("reply coach", check_reply_coach),
 ]
 
 

@@ -226,6 +226,31 @@ def analyse_cmd(ctx: click.Context, assignment: str) -> None:
     _analyse(_course(ctx), assignment)
 
 
+@grade.command("prepost")
+@click.option("--items", "items_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The knowledge-check items [default: data/knowledge/items.yaml in the kit].")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with student_id and cohort columns, for a line per cohort.")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the report [default: reports/prepost in the course folder].")
+@click.option("--seed", type=int, help="Seed of the bootstrap resampling [default: a fixed seed, so reruns agree].")
+@click.option("--resamples", type=click.IntRange(100, 100_000), help="Bootstrap resamples [default: 2000].")
+@click.pass_context
+def prepost_cmd(ctx: click.Context, items_path: Path | None, roster: Path | None, output: Path | None,
+                seed: int | None, resamples: int | None) -> None:
+    """Knowledge check before and after the course: means and normalised gain per cohort and objective."""
+    from frontline.grading.prepost import ITEMS_RELATIVE, compute, summary_lines, write_reports
+
+    course = _course(ctx)
+    bootstrap = {k: v for k, v in (("seed", seed), ("resamples", resamples)) if v is not None}
+    report = compute(course.db_url, items_path or course.kit.root / ITEMS_RELATIVE, roster,
+                     kit_root=course.kit.root, **bootstrap)
+    files = write_reports(report, output or course.reports / "prepost")
+    click.echo("\n".join(summary_lines(report)))
+    click.echo(f"✔ report: {files['html']} (chart {files['chart'].name}, tables {files['csv'].name} and "
+               f"{files['unmatched'].name})")
+
+
 @grade.command("all")
 @ASSIGNMENT
 @click.option("--from", "source", type=click.Path(exists=True, path_type=Path),
