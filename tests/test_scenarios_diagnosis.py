@@ -111,7 +111,8 @@ def test_a_summary_asked_before_the_facts_were_heard_reveals_nothing_and_earns_n
     result = s.submit()
     assert not result.details["summary"] and not result.details["open_first"]
     assert result.score == pytest.approx(0.8)
-    assert any("Asked before the customer had said it, it put words in their mouth." in m for m in result.messages)
+    assert any("Asked before the customer had told you what it should repeat, it had nothing to check." in m
+               for m in result.messages)
 
 
 def test_wrong_issue_scores_only_for_facts_found_and_says_why(s):

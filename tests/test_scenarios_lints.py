@@ -40,8 +40,8 @@ EXPECTED = {
     "leaky-interview.yaml": [
         "diagnosis/leaky-interview.yaml:7: field 'budget': the taught path (open question first, every key fact, a "
         "summary) needs 4 questions, more than the budget of 2",
-        "diagnosis/leaky-interview.yaml:36: field 'questions[3].text': the summary states something the customer "
-        "has not said",
+        "diagnosis/leaky-interview.yaml:36: field 'questions[3].text': the summary's wording shows facts the "
+        "trainee can read before asking any question (word(s): mistyp, neighbour, postcode, sign)",
         "diagnosis/leaky-interview.yaml:38: field 'questions[3].reveals': a summary repeats what the customer said; "
         "it may not reveal facts",
         "diagnosis/leaky-interview.yaml:43: field 'issues[0].text': the right issue gives away fact "

@@ -19,7 +19,7 @@ from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, Sce
 from frontline.scenarios.widgets import WIDE, markdown, stable_shuffle, wrapping
 
 WEIGHTS = {"issue": 0.5, "facts": 0.3, "open_first": 0.1, "summary": 0.1}
-PREMATURE_SUMMARY = "Hang on, I haven't told you all of that. Where did you get that from?"
+PREMATURE_SUMMARY = "Hang on, I have hardly told you anything yet."
 
 
 class DiagnosisScenario(Scenario):
@@ -133,7 +133,8 @@ class DiagnosisScenario(Scenario):
             if key_found:
                 messages.append(f"✔ {what} It uncovered: " + "; ".join(self._fact(f)["text"] for f in key_found))
             elif question["type"] == "summarising" and not self._summary_heard(qid, position):
-                messages.append(f"✘ {what} Asked before the customer had said it, it put words in their mouth.")
+                messages.append(f"✘ {what} Asked before the customer had told you what it should repeat, it had "
+                                "nothing to check.")
             else:
                 messages.append(f"– {what}")
         for fact in (f for f in key if f not in found):

@@ -9,7 +9,8 @@ A schema says a file is well formed; these rules say the assessment is valid. Ea
 * **unrevealed fact**: the right diagnosis may not use a distinctive word of a fact that only a question reveals,
   unless a distractor uses it too (then the word does not single the right option out).
 * **summaries confirm, never reveal**: a summarising question lists what it ``confirms``; every such fact must be
-  revealed by an earlier kind of question, and its wording may not carry another fact's distinctive words.
+  revealed by another question, and its wording (on screen before anything is asked) may not carry any fact's
+  distinctive words.
 * **the taught path reaches full marks**: open question first, questions that uncover every key fact, a summary:
   all within the budget.
 * **every option has its own why**: the feedback shown when an option is chosen is at least
@@ -250,12 +251,14 @@ def lint_diagnosis(located: LocatedData) -> list[Problem]:
                 problems.append(located.problem(("questions", qi, "confirms", ci), f"the summary confirms fact "
                                                 f"{fact!r}, which no other question reveals: the customer never "
                                                 f"said it"))
-        others = set().union(*(w for f, w in distinctive.items() if f not in confirms))
-        mine = set().union(*(w for f, w in distinctive.items() if f in confirms))
-        unheard = sorted((content_stems(question["text"]) & others) - mine)
-        if unheard:
-            problems.append(located.problem(("questions", qi, "text"), f"the summary states something the customer "
-                                            f"has not said in the facts it confirms (word(s): {', '.join(unheard)})"))
+        # The question list is on screen before anything is asked, so a summary worded with the facts would hand
+        # them to the trainee: its text stays general, and what it confirms is checked by the engine.
+        shown = sorted(content_stems(question["text"]) & set().union(*distinctive.values()))
+        if shown:
+            problems.append(located.problem(("questions", qi, "text"), f"the summary's wording shows facts the "
+                                            f"trainee can read before asking any question (word(s): "
+                                            f"{', '.join(shown)}); word it generally (\"Let me check I have this "
+                                            f"right...\") and list the facts under confirms"))
     if not any(q["type"] == "summarising" for q in data["questions"]):
         problems.append(located.problem(("questions",), "add a summarising question: the taught path ends with one"))
     if not any(q["type"] == "open" for q in data["questions"]):
