@@ -129,3 +129,14 @@ def test_every_kind_lists_its_learner_verbs_as_public_methods():
         assert len(cls.learner_verbs) > 5, kind
         for verb in cls.learner_verbs:
             assert not verb.startswith("_") and callable(getattr(cls, verb)), (kind, verb)
+
+
+def test_no_result_scores_full_marks_while_its_feedback_shows_a_cross():
+    from frontline.scenarios.base import FULL_MARKS_CAP, consistent
+    from frontline.scenarios.feedback import Feedback
+
+    contradicting = consistent(Feedback(1.0, ["✔ Right issue", "✘ No correct summary"]))
+    assert contradicting.score == FULL_MARKS_CAP and not contradicting.correct
+    assert contradicting.messages[-1] == "Full marks need every ✘ above put right."
+    honest = Feedback(1.0, ["✔ Right issue", "– a question that found nothing"])
+    assert consistent(honest) is honest

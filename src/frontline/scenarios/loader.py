@@ -4,7 +4,9 @@ Files live at ``data/scenarios/<kind>/<name>.yaml`` (the scenario id is ``kind/n
 at ``data/scenarios/personas.yaml``. Validation first checks each file against the JSON Schema of its kind
 (``schemas/common.json`` merged with ``schemas/<kind>.json``), then checks what a schema cannot: that every id
 referred to (persona, fact, policy clause, conversation node, slider) exists, that a recovery conversation has no
-unreachable node and that every path through it reaches an ending. Every problem names the file, line and field.
+unreachable node and that every path through it reaches an ending, and finally the authoring lints of
+:mod:`frontline.scenarios.lints` (is the item a fair test?). Every problem names the file, line and field. The kit's
+settings (``data/kit.yaml``: currency, spelling) are read here and travel with each loaded scenario.
 """
 
 from __future__ import annotations
