@@ -45,7 +45,7 @@ def main() -> None:
 
     def diagnosis(s):
         s.ui.question_buttons["tracking-exactly"].click()
-        s.ui.issue.value = "needs-it-by-saturday"
+        s.ui.issue.value = "needs-it-by-a-date"
         s.ui.submit.click()
 
     def recovery(s):
@@ -64,7 +64,7 @@ def main() -> None:
         s.ui.submit.click()
 
     def calculator_answer(s):
-        s.ui.answer.value = 880
+        s.ui.answer.value = 505
         s.ui.submit.click()
 
     def calculator_slider(s):

@@ -176,9 +176,9 @@ def test_check_reports_plans_naming_missing_scenarios(kit_copy):
 @pytest.mark.parametrize(("scenario_id", "kind", "answers", "expected_bars"), [
     ("diagnosis/late-delivery", "diagnosis",
      [({"asked": ["tell-me-about-it"], "issue": "wants-refund"}, 0.2),
-      ({"asked": [], "issue": "needs-it-by-saturday"}, 1.0)],
-     {"She wants her money back.": 1,
-      "She needs the present by Saturday; it is waiting at the depot because the flat number is missing.": 1}),
+      ({"asked": ["tell-me-about-it"], "issue": "needs-it-by-a-date"}, 1.0)],
+     {"She wants her money back today, and a quick refund is the fastest way to settle it.": 1,
+      "She needs the order in time for an occasion, and something fixable is holding it up.": 1}),
     ("empowerment/postie-forwarding", "empowerment",
      [({"action": "alone", "amount": 12}, 1.0), ({"action": "escalate", "amount": 12}, 0.5)],
      {"Act alone (within own authority)": 1, "Escalate for approval": 1}),

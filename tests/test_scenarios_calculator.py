@@ -17,12 +17,15 @@ def store(tmp_path):
 
 
 def test_models_match_hand_calculations():
-    assert lifetime_value(240, 0.8, 0.1)["clv"] == pytest.approx(880)
+    assert lifetime_value(20, 0.97, 0.01)["clv"] == pytest.approx(505)  # 20 x 1.01 / (1.01 - 0.97)
     assert erlang_c(calls_per_hour=60, handle_minutes=2, agents=3) == pytest.approx(4 / 9)  # 2 Erlangs, 3 agents
     assert erlang_c(60, 3, 3) == 1.0  # the team cannot keep up
     assert math.isinf(staffing_wait(60, 3, 3)["average_wait_seconds"])
     iceberg = complaint_iceberg(50, 26, 0.5)
     assert iceberg["unhappy_customers"] == 1350 and iceberg["told_front_line"] == 650
+    # the high second-chance rate applies to resolved complainers only: 50 x (0.6 x 0.7 + 0.4 x 0.3) + 1300 x 0.2
+    assert iceberg["expected_to_stay"] == pytest.approx(50 * (0.42 + 0.12) + 260)
+    assert complaint_iceberg(50, 26, 0.5, resolved_share=0)["expected_to_stay"] == pytest.approx(50 * 0.3 + 260)
 
 
 def test_moving_a_slider_redraws_the_chart_and_the_results(store):
@@ -30,24 +33,44 @@ def test_moving_a_slider_redraws_the_chart_and_the_results(store):
     ui = s.widget and s.ui
     first_chart, first_results = bytes(ui.chart.value), ui.results.value
     assert first_chart.startswith(b"\x89PNG") and "Customer lifetime value" in first_results
-    ui.sliders["retention"].value = 0.9
-    assert s.inputs["retention"] == 0.9
+    ui.sliders["retention"].value = 0.95
+    assert s.inputs["retention"] == 0.95
     assert bytes(ui.chart.value) != first_chart and ui.results.value != first_results
-    assert "$1,200" in ui.results.value  # 200 x 1.08 / (1.08 - 0.9)
+    assert "$505" in ui.results.value  # 30 x 1.01 / (1.01 - 0.95)
 
 
 def test_answering_through_the_widget(store):
     s = frontline.scenario("calculator/lifetime-value", store=store)
     ui = s.widget and s.ui
-    ui.answer.value = 880
+    ui.answer.value = 505
     ui.submit.click()
-    assert s.feedback.correct and "✔ 880 is within 3%" in ui.feedback.value
-    ui.answer.value = 920  # 4.5% off: close
+    assert s.feedback.correct and "✔ 505 is within 3%" in ui.feedback.value
+    ui.answer.value = 528  # 4.6% off: close
     ui.submit.click()
     assert s.feedback.partial and s.feedback.score == 0.5
-    ui.answer.value = 500
+    ui.answer.value = 300
     ui.submit.click()
-    assert s.feedback.score == 0 and "✘" in ui.feedback.value
+    assert s.feedback.score == 0 and "✘ 300 is 41% away from the model" in ui.feedback.value
+
+
+@pytest.mark.parametrize("scenario_id, answer, mistake, says", [
+    ("calculator/lifetime-value", 666.67, "discount-ignored", "keep the 1% monthly discount rate"),
+    ("calculator/complaint-iceberg", 1300, "complainers-left-out", "The 50 who complained had the problem too"),
+    ("calculator/staffing-wait", 12, "staffed-to-the-workload", "12 is the workload"),
+])
+def test_a_recognisable_mistake_gets_its_own_explanation(store, scenario_id, answer, mistake, says):
+    s = frontline.scenario(scenario_id, store=store)
+    s.answer(answer)
+    result = s.submit()
+    assert result.score == 0 and result.details["mistake"] == mistake
+    assert result.messages[0].startswith(f"✘ {answer:,.4g} is what you get if you make a common mistake:")
+    assert says in result.messages[0]
+
+
+def test_a_percentage_typed_for_a_fraction_is_recognised(store):
+    s = frontline.scenario("calculator/lifetime-value", store=store)
+    with pytest.raises(AnswerTypeError, match=r"It looks like a percentage: write 0\.97 for 97%"):
+        s.set(retention=97)
 
 
 def test_staffing_answer_and_solution(store):
@@ -76,7 +99,7 @@ def test_wrong_types_and_ranges_explain_themselves(store):
     s = frontline.scenario("calculator/lifetime-value", store=store)
     with pytest.raises(AnswerTypeError, match=r"got '\$880' \(str\).*digits only"):
         s.answer("$880")
-    with pytest.raises(AnswerTypeError, match=r"retention must be between 0\.5 and 0\.95; got 1\.5"):
+    with pytest.raises(AnswerTypeError, match=r"retention must be between 0\.8 and 0\.99; got 1\.5\.$"):
         s.set(retention=1.5)
     with pytest.raises(AnswerTypeError, match="no slider 'churn'"):
         s.set(churn=0.2)

@@ -6,7 +6,7 @@ import pytest
 from scenario_helpers import Published
 
 import frontline
-from frontline.scenarios import AnswerTypeError, ProgressStore, ScenarioError
+from frontline.scenarios import AnswerTypeError, ProgressStore, ScenarioError, check_folder
 
 ID = "recovery/after-hours-voicemail"
 
@@ -37,9 +37,9 @@ def test_best_path_keeps_the_customer_and_debriefs_against_last_and_heard(store)
         ui.submit.click()
     result = s.feedback
     assert result.correct and result.details["outcome"] == "kept" and result.details["value"] == 24000
-    assert "✔ Customer kept — value at stake $24,000" in ui.feedback.value
+    assert "✔ Customer kept — value at stake $24,000 (illustrative)" in ui.feedback.value
     assert "LAST: ✔ Listen  ✔ Apologize  ✔ Solve  ✔ Thank" in result.messages
-    assert "HEARD: ✔ Hear  ✘ Empathize  ✔ Apologize  ✔ Resolve  ✔ Diagnose" in result.messages
+    assert "HEARD: ✔ Hear  ✔ Empathize  ✔ Apologize  ✔ Resolve  ✔ Diagnose" in result.messages
     assert events[0].answer == {"path": ["brief-and-focused", "diagnose-and-fix", "thank-and-follow-up"],
                                 "ending": "kept-loyal"}
     assert events[0].details["persona"] == "pressed-for-time"
@@ -118,3 +118,34 @@ def test_hints_are_staged_and_the_solution_opens_after_an_attempt(store):
     ui.submit.click()
     ui.solution.click()
     assert "24/7" in ui.solution_box.value and ui.notice.value == ""
+
+
+def test_full_marks_need_every_step_the_debrief_shows(store, kit_copy):
+    # An author's ending that scores 1 after a path missing a step: frontline check names the ending and the path.
+    path = kit_copy / "data" / "scenarios" / "recovery" / "hotel-overbooked.yaml"
+    path.write_text(path.read_text().replace("steps: [thank, diagnose]", "steps: [thank]"))
+    problems = [str(p) for p in check_folder(kit_copy / "data" / "scenarios")]
+    assert any("hotel-overbooked.yaml:" in p and "field 'endings.kept-advocate.score': scores 1 but the path "
+               "own-it → walk-with-care → thank-and-own" in p and "shows ✘ on diagnose" in p for p in problems)
+
+
+def test_hotel_overbooked_best_path_is_full_marks_with_every_step_and_only_the_stated_authority(store):
+    for persona, opening in (("needs-reassurance", "own-it"), ("loyal-regular", "recognise-the-regular")):
+        s = frontline.scenario("recovery/hotel-overbooked", persona=persona, store=store)
+        for reply in (opening, "walk-with-care", "thank-and-own"):
+            s.reply(reply)
+        result = s.submit()
+        assert result.correct and not any(m.startswith("✘") for m in result.messages), persona
+        assert "✘" not in " ".join(m for m in result.messages if m.startswith(("LAST", "HEARD")))
+    # nothing on the best path grants what the intro did not authorise
+    assert "dinner" not in s.data["nodes"]["the-plan"]["replies"][0]["text"]
+    assert "hotel across the road at your hotel's cost" in " ".join(s.data["intro"].split())
+
+
+def test_a_path_that_misses_a_step_scores_below_full_marks(store):
+    s = frontline.scenario("recovery/hotel-overbooked", persona="needs-reassurance", store=store)
+    s.data["nodes"]["warmer"]["replies"][0]["steps"] = ["thank"]  # as if the author had left out diagnose
+    for reply in ("own-it", "walk-with-care", "thank-and-own"):
+        s.reply(reply)
+    result = s.submit()
+    assert result.score == pytest.approx(0.9) and "Steps you did not show: Diagnose." in result.messages

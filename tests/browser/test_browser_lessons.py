@@ -104,8 +104,13 @@ def drive_by_kind(scenario: ScenarioWidget, content: dict) -> None:
         slider.press("End")  # keyboard: the slider jumps to its maximum
         expect(results).not_to_have_text(before)
     elif kind == "ordering":
-        # the steps start shuffled; submitting them as they stand is judged with partial credit, step by step
-        expect(scenario.submit()).to_contain_text(re.compile(r"of \d+ steps are in exactly the right place"))
+        # the steps start shuffled and untouched they cannot be submitted; after one move (keyboard-selectable
+        # list, then a button) the order is judged with partial credit, step by step
+        scenario.button("Submit").click()
+        expect(scenario.feedback).to_contain_text("Move at least one")
+        scenario.root.locator("select").select_option(index=0)
+        scenario.button("Move down").click()
+        expect(scenario.submit()).to_contain_text(re.compile(r"of \d+ steps are in their right place"))
     else:
         # every other kind: the solution stays closed before an attempt, and says so
         scenario.button("Show solution").click()

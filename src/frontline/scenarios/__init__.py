@@ -4,7 +4,7 @@ In a notebook::
 
     import frontline
     s = frontline.scenario("diagnosis/late-delivery")   # displays as a widget
-    s.ask("what-happened"); s.name_issue("gift-deadline"); s.submit()   # or drive it from code
+    s.ask("tell-me-about-it"); s.name_issue("needs-it-by-a-date"); s.submit()   # or drive it from code
     s.hint(); s.solution(); s.retry(); s.feedback
     frontline.progress()                                   # your progress summary
 

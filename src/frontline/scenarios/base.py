@@ -22,9 +22,22 @@ from frontline.scenarios.loader import ScenarioSpec
 from frontline.scenarios.progress import ProgressStore, ScenarioProgress
 from frontline.scenarios.widgets import button, markdown, notice, stylesheet
 
+FULL_MARKS_CAP = 0.9
+
+
+def consistent(result: Feedback) -> Feedback:
+    """A score never contradicts its debrief: no full marks while any line of the feedback shows ✘."""
+    if result.correct and any(m.startswith("✘") for m in result.messages):
+        return Feedback(FULL_MARKS_CAP, [*result.messages, "Full marks need every ✘ above put right."],
+                        result.details)
+    return result
+
 
 class Scenario:
     kind: ClassVar[str] = ""
+    # Every public method a trainee calls to act on the scenario; all take JSON-serialisable arguments, so a
+    # recorded list of calls can be replayed to grade an attempt. Each kind adds its own.
+    learner_verbs: ClassVar[tuple[str, ...]] = ("set_persona", "hint", "solution", "retry", "submit")
 
     def __init__(self, spec: ScenarioSpec, persona: str | None = None, store: ProgressStore | None = None):
         self.spec = spec
@@ -92,7 +105,7 @@ class Scenario:
             self._feedback = incomplete(missing)
             self._refresh()
             return self._feedback
-        result = self._grade()
+        result = consistent(self._grade())
         self._feedback = result
         self._reveal.record_attempt()
         try:

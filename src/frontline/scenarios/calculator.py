@@ -1,7 +1,9 @@
 """``calculator``: what-if sliders over a model (see :mod:`frontline.scenarios.models`) with a chart that redraws.
 
 The trainee explores, then answers the task's question; the expected answer is computed from the model with the
-task's inputs, within a relative tolerance (half credit within three times the tolerance).
+task's inputs, within a relative tolerance (half credit within three times the tolerance). An answer that matches a
+recognisable mistake the author listed (``mistakes``: an input left out, the wrong output read, a percentage typed
+for a fraction) gets that mistake's own explanation instead of a generic "not quite".
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import html
 import io
 import math
 from numbers import Real
-from typing import Any
+from typing import Any, ClassVar
 
 import ipywidgets as w
 from matplotlib.figure import Figure
@@ -39,6 +41,19 @@ OUTPUT_LABELS = {
 }
 
 
+def task_value(data: dict[str, Any], inputs: dict[str, float] | None = None, output: str | None = None) -> float:
+    """The model's answer to the task (or, with ``inputs``/``output``, to the task as a mistake reads it)."""
+    task = data["task"]
+    defaults = {s["name"]: s["value"] for s in data["sliders"]}
+    values = MODELS[data["model"]].compute(**{**defaults, **task["inputs"], **(inputs or {})})
+    return values[output or task["output"]]
+
+
+def mistaken_value(data: dict[str, Any], mistake: dict[str, Any]) -> float:
+    """The answer a recognisable mistake produces."""
+    return task_value(data, mistake.get("inputs"), mistake.get("output")) * float(mistake.get("scale", 1))
+
+
 def format_output(name: str, value: float, currency: str = "$") -> str:
     kind = OUTPUT_LABELS.get(name, (name, "number"))[1]
     if math.isinf(value):
@@ -54,6 +69,7 @@ def format_output(name: str, value: float, currency: str = "$") -> str:
 
 class CalculatorScenario(Scenario):
     kind = "calculator"
+    learner_verbs: ClassVar[tuple[str, ...]] = (*Scenario.learner_verbs, "set", "answer", "choose")
 
     def _reset(self) -> None:
         self._inputs = {s["name"]: s["value"] for s in self.data["sliders"]}
@@ -86,9 +102,11 @@ class CalculatorScenario(Scenario):
             if isinstance(value, bool) or not isinstance(value, Real):
                 raise AnswerTypeError(f"{name} must be a number between {sliders[name]['min']} and "
                                       f"{sliders[name]['max']}; got {value!r} ({type(value).__name__}).")
-            if not sliders[name]["min"] <= value <= sliders[name]["max"]:
-                raise AnswerTypeError(f"{name} must be between {sliders[name]['min']} and {sliders[name]['max']}; "
-                                      f"got {value!r}.")
+            low, high = sliders[name]["min"], sliders[name]["max"]
+            if not low <= value <= high:
+                percent = high <= 1 and low <= value / 100 <= high
+                raise AnswerTypeError(f"{name} must be between {low} and {high}; got {value!r}." + (
+                    f" It looks like a percentage: write {value / 100:g} for {value:g}%." if percent else ""))
         self._inputs.update({k: float(v) for k, v in values.items()})
         self._refresh()
         return self.outputs
@@ -96,7 +114,7 @@ class CalculatorScenario(Scenario):
     def answer(self, value: float) -> None:
         """Your answer to the task's question (a number, in the task's unit)."""
         if isinstance(value, bool) or not isinstance(value, Real) or math.isnan(value):
-            raise AnswerTypeError(f"the answer must be a number ({self.data['task']['unit']}); got {value!r} "
+            raise AnswerTypeError(f"the answer must be a number ({self.task_unit}); got {value!r} "
                                   f"({type(value).__name__}). Type digits only, e.g. 1250 rather than '$1,250'.")
         self._answer_value = float(value)
         self._refresh()
@@ -104,10 +122,22 @@ class CalculatorScenario(Scenario):
     choose = answer
 
     @property
+    def task_unit(self) -> str:
+        """The answer's unit; money ("$" in the file) in the kit's currency."""
+        unit = self.data["task"]["unit"]
+        return self.spec.settings.currency if unit == "$" else unit
+
+    @property
     def expected(self) -> float:
-        task = self.data["task"]
-        defaults = {s["name"]: s["value"] for s in self.data["sliders"]}
-        return self.model.compute(**{**defaults, **task["inputs"]})[task["output"]]
+        return task_value(self.data)
+
+    def _mistake(self, value: float) -> dict[str, Any] | None:
+        tolerance = self.data["task"]["tolerance"]
+        for mistake in self.data.get("mistakes", []):
+            target = mistaken_value(self.data, mistake)
+            if abs(value - target) <= tolerance * max(abs(target), 1e-9):
+                return mistake
+        return None
 
     def _missing(self) -> str | None:
         return None if self._answer_value is not None else "Nothing to submit yet: type your answer."
@@ -121,8 +151,12 @@ class CalculatorScenario(Scenario):
         error = abs(self._answer_value - expected) / max(abs(expected), 1e-9)
         tolerance = task["tolerance"]
         score = 1.0 if error <= tolerance else (0.5 if error <= 3 * tolerance else 0.0)
+        mistake = None if score == 1 else self._mistake(self._answer_value)
         if score == 1:
             messages = [f"✔ {self._answer_value:,.4g} is within {tolerance:.0%} of the model's answer."]
+        elif mistake:
+            score = 0.0
+            messages = [f"✘ {self._answer_value:,.4g} is what you get if you make a common mistake: {mistake['why']}"]
         elif score:
             messages = [f"◐ {self._answer_value:,.4g} is close ({error:.0%} off); set the sliders exactly to the "
                         f"task's values and read the figure again."]
@@ -130,14 +164,15 @@ class CalculatorScenario(Scenario):
             messages = [f"✘ {self._answer_value:,.4g} is {error:.0%} away from the model's answer. Set the sliders "
                         f"to the values in the task and read the result under the chart."]
         messages += [f"Assumption: {a}" for a in self.data.get("assumptions", [])]
-        return Feedback(score, messages, {"answer": self._answer_value, "relative_error": error})
+        return Feedback(score, messages, {"answer": self._answer_value, "relative_error": error,
+                                          "mistake": mistake["id"] if mistake else None})
 
     def _solution_text(self) -> str:
         task = self.data["task"]
         label = OUTPUT_LABELS.get(task["output"], (task["output"],))[0]
         inputs = ", ".join(f"{k} = {v:g}" for k, v in task["inputs"].items())
         return (f"{self.data['solution']}\n\nWith {inputs}: {label} = "
-                f"{format_output(task['output'], self.expected)}.")
+                f"{format_output(task['output'], self.expected, self.spec.settings.currency)}.")
 
     def _describe(self) -> str:
         return self.data["task"]["prompt"]
@@ -151,11 +186,11 @@ class CalculatorScenario(Scenario):
         ax = fig.add_subplot()
         inputs, model = self._inputs, self.data["model"]
         if model == "lifetime_value":
-            rates = [r / 100 for r in range(50, 96)]
+            rates = [r / 1000 for r in range(800, 991, 5)]
             values = [MODELS[model].compute(**{**inputs, "retention": r})["clv"] for r in rates]
             ax.plot([r * 100 for r in rates], values, label="lifetime value")
             ax.axvline(inputs["retention"] * 100, linestyle="--", label="your retention")
-            ax.set_xlabel("Retention rate per year (%)")
+            ax.set_xlabel("Retention rate per month (%)")
             ax.set_ylabel("Lifetime value")
             ax.set_title("What a customer is worth as retention rises")
         elif model == "complaint_iceberg":
@@ -208,7 +243,7 @@ class CalculatorScenario(Scenario):
         ui.chart = w.Image(format="png", layout=w.Layout(max_width="640px"))
         ui.results = w.HTML()
         ui.task = w.HTML(f"<p><strong>Your task:</strong></p>{markdown(self.data['task']['prompt'])}")
-        ui.answer = w.FloatText(value=0, description=f"Your answer ({self.data['task']['unit']})", style=WIDE)
+        ui.answer = w.FloatText(value=0, description=f"Your answer ({self.task_unit})", style=WIDE)
         ui.answer.observe(lambda change: self._ui_action(lambda: self.answer(change["new"]))(), names="value")
         ui.chart_key = None
         return w.VBox([*ui.sliders.values(), ui.chart, ui.results, ui.task, ui.answer])
@@ -222,8 +257,10 @@ class CalculatorScenario(Scenario):
         if ui.chart_key != key:  # redraw only when an input changed, not on every answer keystroke
             ui.chart_key = key
             ui.chart.value = self.chart_png()
+            currency = self.spec.settings.currency
             rows = "".join(f"<tr><th scope='row'>{html.escape(OUTPUT_LABELS.get(n, (n,))[0])}</th>"
-                           f"<td>{html.escape(format_output(n, v))}</td></tr>" for n, v in self.visible_outputs.items())
+                           f"<td>{html.escape(format_output(n, v, currency))}</td></tr>"
+                           for n, v in self.visible_outputs.items())
             caption = "<caption>Results for these inputs (the chart shows the same)</caption>"
             ui.results.value = f"<table>{caption}{rows}</table>"
         if self._answer_value is not None and ui.answer.value != self._answer_value:

@@ -163,12 +163,17 @@ def check_empowerment(located: LocatedData, personas: Personas) -> list[Problem]
     if policy["escalate_limit"] < policy["alone_limit"]:
         problems.append(located.problem(("policy", "escalate_limit"),
                                         "must be at least alone_limit (a supervisor may grant what you may)"))
-    for action, entry in data["feedback"].items():
-        for ci, clause in enumerate(entry.get("cites", [])):
+    if "must_escalate" in data and "must_refuse" in data:
+        problems.append(located.problem(("must_refuse",), "a case either must be escalated or must be refused, "
+                                                          "not both"))
+    cited = [(("feedback", action, "cites"), entry.get("cites", [])) for action, entry in data["feedback"].items()]
+    cited += [((key, "cites"), data[key].get("cites", [])) for key in ("must_escalate", "must_refuse") if key in data]
+    for path, clauses in cited:
+        for ci, clause in enumerate(clauses):
             if clause not in clause_ids:
-                problems.append(located.problem(("feedback", action, "cites", ci),
-                                                f"policy clause {clause!r} does not exist (known: "
+                problems.append(located.problem((*path, ci), f"policy clause {clause!r} does not exist (known: "
                                                 f"{', '.join(sorted(clause_ids))})"))
+    for action, entry in data["feedback"].items():
         for fi, fact in enumerate(entry.get("facts", [])):
             if fact not in fact_ids:
                 problems.append(located.problem(("feedback", action, "facts", fi), f"fact {fact!r} does not exist"))
@@ -188,6 +193,14 @@ def check_ordering(located: LocatedData, personas: Personas) -> list[Problem]:
                                             + (f"; unknown {sorted(extra)}" if extra else "")))
         elif start == ids:
             problems.append(located.problem(("start_order",), "starts already solved; shuffle it"))
+        else:
+            from frontline.scenarios.ordering import order_credit
+
+            placed, pairs = order_credit(ids, start)
+            if placed or pairs:
+                problems.append(located.problem(("start_order",), f"the untouched order would earn credit ({placed} "
+                                                f"step(s) already in place, {pairs} pair(s) already next to each "
+                                                f"other): start from an order with neither"))
     return problems
 
 
@@ -216,6 +229,18 @@ def check_calculator(located: LocatedData, personas: Personas) -> list[Problem]:
     if task["output"] not in model.outputs:
         problems.append(located.problem(("task", "output"), f"model {data['model']!r} has no output "
                                         f"{task['output']!r} (outputs: {', '.join(model.outputs)})"))
+        return problems
+    from frontline.scenarios.calculator import mistaken_value, task_value
+
+    for index, mistake in enumerate(data.get("mistakes", [])):
+        path = ("mistakes", index)
+        bad = [n for n in mistake.get("inputs", {}) if n not in model.parameters]
+        if bad or mistake.get("output", task["output"]) not in model.outputs:
+            problems.append(located.problem(path, f"names an input or output model {data['model']!r} does not have"))
+            continue
+        expected = task_value(data)
+        if abs(mistaken_value(data, mistake) - expected) <= task["tolerance"] * max(abs(expected), 1e-9):
+            problems.append(located.problem(path, "this mistake gives the right answer, so it cannot be told apart"))
     return problems
 
 

@@ -7,7 +7,7 @@ customer and wrong for another.
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, ClassVar
 
 import ipywidgets as w
 
@@ -18,6 +18,7 @@ from frontline.scenarios.widgets import markdown, wrapping
 
 class ChoiceScenario(Scenario):
     kind = "choice"
+    learner_verbs: ClassVar[tuple[str, ...]] = (*Scenario.learner_verbs, "choose")
 
     @property
     def multiple(self) -> bool:

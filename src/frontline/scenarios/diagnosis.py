@@ -1,13 +1,16 @@
 """``diagnosis``: interview a customer within a question budget, then name the real issue.
 
-Each question is typed (open, probing, closed, summarising) and reveals facts; the budget makes the choice of
-questions matter. Feedback lists which questions were diagnostic (revealed a key fact) and what was missed.
+Each question has a kind (open, probing, closed, summarising) that the trainee is not shown while choosing:
+recognising it is the skill. Questions reveal facts; a summary reveals nothing and only confirms facts already
+heard. The score (see :data:`WEIGHTS`) rewards the questioning funnel the lesson teaches: the right issue, counted
+only as far as the key facts behind it were uncovered; the key facts; opening with an open question; and a correct
+summary. The issue can be named only after at least one question. The debrief names each question's kind and why.
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, ClassVar
 
 import ipywidgets as w
 
@@ -15,11 +18,13 @@ from frontline.scenarios.base import Scenario
 from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, ScenarioError
 from frontline.scenarios.widgets import WIDE, markdown, stable_shuffle, wrapping
 
-TYPE_LABELS = {"open": "open", "probing": "probing", "closed": "closed", "summarising": "summarising"}
+WEIGHTS = {"issue": 0.5, "facts": 0.3, "open_first": 0.1, "summary": 0.1}
+PREMATURE_SUMMARY = "Hang on, I have hardly told you anything yet."
 
 
 class DiagnosisScenario(Scenario):
     kind = "diagnosis"
+    learner_verbs: ClassVar[tuple[str, ...]] = (*Scenario.learner_verbs, "ask", "name_issue", "choose")
 
     def _reset(self) -> None:
         self._asked: list[str] = []
@@ -74,12 +79,26 @@ class DiagnosisScenario(Scenario):
             raise ScenarioError(f"You have used all {self.budget} questions. Name the issue now with name_issue().")
         self._asked.append(question_id)
         self._refresh()
-        return Message(f"Customer: {self._question(question_id)['answer']}")
+        return Message(f"Customer: {self._answer_to(question_id, len(self._asked) - 1)}")
+
+    def _summary_heard(self, question_id: str, position: int) -> bool:
+        """Whether a summary asked at ``position`` repeats only facts the customer had already told."""
+        heard = {f for qid in self._asked[:position] for f in self._question(qid).get("reveals", [])}
+        return set(self._question(question_id).get("confirms", [])) <= heard
+
+    def _answer_to(self, question_id: str, position: int) -> str:
+        question = self._question(question_id)
+        if question["type"] == "summarising" and not self._summary_heard(question_id, position):
+            return PREMATURE_SUMMARY
+        return question["answer"]
 
     def name_issue(self, issue_id: str) -> None:
-        """Say what you think the customer's real issue is."""
+        """Say what you think the customer's real issue is (after at least one question)."""
         if not isinstance(issue_id, str) or issue_id not in self.issues:
             raise AnswerTypeError(f"{issue_id!r} is not one of the issues; choose one of {', '.join(self.issues)}.")
+        if not self._asked:
+            raise ScenarioError("Ask the customer at least one question before you name the issue: a diagnosis "
+                                "rests on what the customer tells you.")
         self._issue = issue_id
         self._refresh()
 
@@ -96,28 +115,43 @@ class DiagnosisScenario(Scenario):
         right = bool(issue.get("correct"))
         key = self._key_facts
         found = [f for f in key if f in self.revealed_facts]
-        score = 0.6 * right + 0.4 * len(found) / len(key)
+        share = len(found) / len(key)
+        kinds = [self._question(q)["type"] for q in self._asked]
+        open_first = kinds[0] == "open"
+        summaries = [(i, q) for i, q in enumerate(self._asked) if kinds[i] == "summarising"]
+        summary_ok = any(self._summary_heard(q, i) for i, q in summaries)
+        score = (WEIGHTS["issue"] * right * share + WEIGHTS["facts"] * share
+                 + WEIGHTS["open_first"] * open_first + WEIGHTS["summary"] * summary_ok)
         messages = [("✔ " if right else "✘ ") + f"You named: {issue['text']} — {issue['feedback']}"]
-        for qid in self._asked:
+        if right and share < 1:
+            messages.append(f"✘ The right issue counts only as far as you uncovered the facts behind it "
+                            f"({len(found)} of {len(key)} key facts).")
+        for position, qid in enumerate(self._asked):
             question = self._question(qid)
             key_found = [f for f in question.get("reveals", []) if f in key]
+            what = f"{question['type']} question: “{question['text']}” — {question['why']}"
             if key_found:
-                messages.append(f"✔ diagnostic ({question['type']}): “{question['text']}” uncovered: "
-                                + "; ".join(self._fact(f)["text"] for f in key_found))
+                messages.append(f"✔ {what} It uncovered: " + "; ".join(self._fact(f)["text"] for f in key_found))
+            elif question["type"] == "summarising" and not self._summary_heard(qid, position):
+                messages.append(f"✘ {what} Asked before the customer had told you what it should repeat, it had "
+                                "nothing to check.")
             else:
-                messages.append(f"– not diagnostic ({question['type']}): “{question['text']}”")
-        missed = [f for f in key if f not in found]
-        for fact in missed:
+                messages.append(f"– {what}")
+        for fact in (f for f in key if f not in found):
             messages.append(f"✘ missed: {self._fact(fact)['text']}")
-        types = [self._question(q)["type"] for q in self._asked]
-        if types and types[0] != "open":
-            messages.append("Tip: you opened with a " + types[0] + " question; an open question first lets the "
-                            "customer tell the story in their own words.")
-        if "summarising" not in types:
-            messages.append("Tip: you never summarised back (“Have I got that right?”); it catches "
-                            "misunderstandings before you act.")
+        messages.append("✔ You opened with an open question, so the customer told the story in their own words."
+                        if open_first else
+                        f"✘ You opened with a {kinds[0]} question; an open question first (Tell me... / Describe... / "
+                        f"Explain...) lets the customer tell the story in their own words.")
+        if summary_ok:
+            messages.append("✔ You summarised back what you had heard (“Have I got that right?”).")
+        else:
+            messages.append("✘ No correct summary: repeat back what the customer has told you (“Have I got that "
+                            "right?”) once you have heard it; it catches misunderstandings before you act.")
         return Feedback(score, messages, {"issue": self._issue, "right_issue": right, "key_facts_found": found,
-                                          "missed": missed, "asked": list(self._asked)})
+                                          "missed": [f for f in key if f not in found], "asked": list(self._asked),
+                                          "open_first": open_first, "summary": summary_ok,
+                                          "kinds": kinds})
 
     def _describe(self) -> str:
         return f"Customer: {self.data['opening']} You may ask {self.budget} questions."
@@ -138,8 +172,8 @@ class DiagnosisScenario(Scenario):
                            layout=w.Layout(width="150px", flex="0 0 auto"))
             btn.on_click(self._ui_action(lambda qid=question["id"]: self.ask(qid)))
             ui.question_buttons[question["id"]] = btn
-            text = w.HTML(f"<span><strong>{number}. [{TYPE_LABELS[question['type']]}]</strong> "
-                          f"{html.escape(question['text'])}</span>", layout=w.Layout(flex="1 1 auto"))
+            text = w.HTML(f"<span><strong>{number}.</strong> {html.escape(question['text'])}</span>",
+                          layout=w.Layout(flex="1 1 auto"))
             rows.append(w.HBox([btn, text]))
         ui.transcript = w.HTML()
         issues = stable_shuffle(self.data["issues"], lambda i: i["id"], self.id)
@@ -159,10 +193,10 @@ class DiagnosisScenario(Scenario):
             number = ui.question_order.index(qid) + 1
             btn.description = f"✔ Asked ({number})" if qid in self._asked else f"Ask question {number}"
         lines = []
-        for qid in self._asked:
+        for position, qid in enumerate(self._asked):
             question = self._question(qid)
-            lines.append(f"<p><strong>You ({question['type']}):</strong> {html.escape(question['text'])}<br>"
-                         f"<strong>Customer:</strong> {html.escape(question['answer'])}</p>")
+            lines.append(f"<p><strong>You:</strong> {html.escape(question['text'])}<br>"
+                         f"<strong>Customer:</strong> {html.escape(self._answer_to(qid, position))}</p>")
         facts = self.revealed_facts
         if facts:
             lines.append("<p><strong>What you know so far:</strong></p>" +

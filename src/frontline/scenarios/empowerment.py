@@ -1,10 +1,16 @@
 """``empowerment``: decide within your scope of authority: act alone, escalate, or refuse, and for how much.
 
 The policy states what a representative may grant alone (``alone_limit``), what a named person above may approve
-(``escalate_limit``, after ``escalation_delay``, during which some customers give up: ``escalation_keep_rate``),
-and that anything more is refused. Feedback covers: within scope or not, the cost, the value kept, and what the
-delay of escalating costs. The best decision is computed, not typed in, so an author who changes a limit cannot
-leave a stale answer behind.
+(``escalate_limit``, after ``escalation_delay``), and that anything more is refused. A case may carry a risk that
+must go to someone above whatever the amount (``must_escalate``: safety, vulnerability, fraud, a legal claim, a
+precedent) or a request that must be declined (``must_refuse``: outside policy, abuse).
+
+The score weighs three things, each shown ✔ or ✘ in the debrief (:data:`WEIGHTS`): **policy** (within your
+authority, no more than the fix needs, and the route the policy demands for a risk or a refusal), **route** (the
+decision a well-judged representative makes: the computed best), and **the customer's outcome** (their need met,
+or a refusal explained). Granting nothing, or declining when the case should be put right, is not a decision and
+scores nothing. Money (cost, value kept, the cost of delay) is shown as illustrative information, not the score.
+The best decision is computed, not typed in, so an author who changes a limit cannot leave a stale answer behind.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import html
 import math
 from numbers import Real
-from typing import Any
+from typing import Any, ClassVar
 
 import ipywidgets as w
 
@@ -27,8 +33,14 @@ ACTIONS = {
 }
 
 
+WEIGHTS = {"policy": 0.4, "route": 0.3, "outcome": 0.3}
+GENEROSITY = 1.5  # granting up to 1.5x what the fix needs is judgement; more is over-promising and sets a precedent
+
+
 class EmpowermentScenario(Scenario):
     kind = "empowerment"
+    learner_verbs: ClassVar[tuple[str, ...]] = (*Scenario.learner_verbs, "choose_action", "set_amount", "decide",
+                                                "choose")
 
     def _reset(self) -> None:
         self._action: str | None = None
@@ -48,7 +60,8 @@ class EmpowermentScenario(Scenario):
 
     @property
     def unit(self) -> str:
-        return self.data["unit"]
+        """The kit's currency symbol (``data/kit.yaml``)."""
+        return self.spec.settings.currency
 
     def choose_action(self, action: str) -> None:
         if not isinstance(action, str) or action not in ACTIONS:
@@ -108,62 +121,101 @@ class EmpowermentScenario(Scenario):
                 "delay_cost": delay_cost, "net": kept - cost}
 
     def best(self) -> dict[str, Any]:
-        """The best decision within policy (for the solution and the score)."""
+        """The best decision (for the solution and the score): a required escalation or refusal first, then the
+        cheapest route within authority that puts the customer right."""
         policy = self.data["policy"]
         needs = float(self.data["needs_amount"])
-        candidates = [("refuse", 0.0)]
-        if needs <= policy["alone_limit"]:
-            candidates.append(("alone", needs))
-        if needs <= policy["escalate_limit"]:
-            candidates.append(("escalate", needs))
-        action, amount = max(candidates, key=lambda c: self.evaluate(*c)["net"])
+        if "must_escalate" in self.data:
+            action, amount = "escalate", needs
+        elif "must_refuse" in self.data or needs > policy["escalate_limit"]:
+            action, amount = "refuse", 0.0
+        elif needs <= policy["alone_limit"]:
+            action, amount = "alone", needs
+        else:
+            action, amount = "escalate", needs
         return {"action": action, "amount": amount, **self.evaluate(action, amount)}
 
+    def judge(self, action: str, amount: float) -> dict[str, Any]:
+        """Each criterion of the score for a decision: policy, route, outcome (✔/✘ with the reason) and the score."""
+        policy = self.data["policy"]
+        needs = float(self.data["needs_amount"])
+        best = self.best()
+        amount = 0.0 if action == "refuse" else amount
+        within = self.evaluate(action, amount)["within_scope"]
+        escalate, refuse = self.data.get("must_escalate"), self.data.get("must_refuse")
+        generous = amount > max(needs * GENEROSITY, needs + 1) and action != "refuse"
+        if not within:
+            limit = policy["alone_limit"] if action == "alone" else policy["escalate_limit"]
+            who = "alone" if action == "alone" else f"with {policy['escalate_to']}'s approval"
+            policy_ok, policy_why = False, (f"{self._money(amount)} is more than the {self._money(limit)} that can "
+                                            f"be granted {who}.")
+        elif escalate and action != "escalate":
+            policy_ok, policy_why = False, f"this case must go to {policy['escalate_to']}: {escalate['text']}"
+        elif refuse and action != "refuse":
+            policy_ok, policy_why = False, f"this request must be declined: {refuse['text']}"
+        elif generous:
+            policy_ok, policy_why = False, (f"{self._money(amount)} is more than the fix needs "
+                                            f"({self._money(needs)}): over-promising sets a precedent the next "
+                                            f"customer will expect.")
+        else:
+            policy_ok, policy_why = True, "within your authority and the policy."
+        route_ok = action == best["action"]
+        route_why = (f"{ACTIONS[action].lower()} is the right route here." if route_ok else
+                     f"the right route here is: {ACTIONS[best['action']].lower()}.")
+        if best["action"] == "refuse":
+            outcome_ok = action == "refuse"
+            outcome_why = ("a clear no, with the reason and what you can offer, treats the customer fairly."
+                           if outcome_ok else "granting what should be declined does not serve this customer or "
+                                              "the next one.")
+        elif escalate:
+            outcome_ok = action == "escalate" and amount >= needs
+            outcome_why = ("the risk reaches someone who can handle it, and the customer is protected." if outcome_ok
+                           else "the risk stays with you, and the customer is not protected from it.")
+        else:
+            outcome_ok = action != "refuse" and amount >= needs
+            outcome_why = ("the customer's need is met." if outcome_ok else
+                           f"the customer is not put right (it takes {self._money(needs)}).")
+        # a required escalation is the decision itself; elsewhere granting less than the fix needs is no decision
+        nothing = best["action"] != "refuse" and (action == "refuse" or (amount < needs and not escalate))
+        score = 0.0 if nothing else (WEIGHTS["policy"] * policy_ok + WEIGHTS["route"] * route_ok
+                                     + WEIGHTS["outcome"] * outcome_ok)
+        return {"policy": (policy_ok, policy_why), "route": (route_ok, route_why),
+                "outcome": (outcome_ok, outcome_why), "nothing": nothing, "score": score}
+
     def _money(self, value: float) -> str:
-        return f"{self.unit}{value:,.2f}".replace(".00", "")
+        return self.spec.settings.money(value)
 
     def _grade(self) -> Feedback:
         assert self._action is not None and self._amount is not None
         result = self.evaluate(self._action, self._amount)
+        verdict = self.judge(self._action, self._amount)
         best = self.best()
         policy = self.data["policy"]
-        if result["within_scope"]:
-            ratio = max(0.0, result["net"]) / best["net"] if best["net"] > 0 else 1.0
-            # within 5% of the best net counts as right: a few dollars of generosity is not a mistake
-            score = 1.0 if ratio >= 0.95 else 0.4 + 0.6 * ratio
-        else:
-            score = 0.0
         messages = []
-        if result["within_scope"]:
-            messages.append(f"✔ Within your scope of authority ({ACTIONS[self._action].lower()}).")
-        else:
-            limit = policy["alone_limit"] if self._action == "alone" else policy["escalate_limit"]
-            who = "alone" if self._action == "alone" else f"with {policy['escalate_to']}'s approval"
-            messages.append(f"✘ Outside your scope: {self._money(self._amount)} is more than the "
-                            f"{self._money(limit)} that can be granted {who}.")
-        messages.append(f"Cost: {self._money(result['cost'])}.")
-        messages.append(f"Value kept: {self._money(result['value_kept'])} of {self._money(self.data['value_at_stake'])}"
-                        f" at stake" + ("" if result["fixes"] or self._action == "refuse" else
-                                        f" (the customer needed at least {self._money(self.data['needs_amount'])} "
-                                        f"to be put right)") + ".")
-        if self._action == "escalate":
-            messages.append(f"Cost of delay: waiting {policy['escalation_delay']} for {policy['escalate_to']} "
-                            f"puts {self._money(result['delay_cost'])} of value at risk.")
-            if self._amount <= policy["alone_limit"]:
-                messages.append("You could have granted this yourself: escalating only added delay.")
+        for name, label in (("policy", "Policy"), ("route", "Route"), ("outcome", "Customer's outcome")):
+            ok, why = verdict[name]
+            messages.append(f"{'✔' if ok else '✘'} {label}: {why}")
+        if verdict["nothing"]:
+            messages.append("✘ Doing nothing is not a decision: the case needed putting right, so this scores nothing.")
         entry = self.data["feedback"][self._action]
         clauses = {c["id"]: c["text"] for c in policy["clauses"]}
         messages.append(entry["text"] + "".join(f" (Policy: {clauses[c]})" for c in entry.get("cites", [])))
-        messages.append(f"Net for the business: {self._money(result['net'])} "
-                        f"(best within policy: {self._money(best['net'])}).")
-        return Feedback(score, messages, {**result, "action": self._action, "amount": self._amount,
-                                          "best": {"action": best["action"], "amount": best["amount"]}})
+        label = "Illustrative figures, invented for practice" if self.data.get("figures", "illustrative") == \
+            "illustrative" else "Figures"
+        money = (f"{label}: cost {self._money(result['cost'])}; value kept {self._money(result['value_kept'])} of "
+                 f"{self._money(self.data['value_at_stake'])} at stake")
+        if self._action == "escalate":
+            money += (f"; waiting {policy['escalation_delay']} for {policy['escalate_to']} puts "
+                      f"{self._money(result['delay_cost'])} at risk")
+        messages.append(money + ".")
+        return Feedback(verdict["score"], messages, {**result, "action": self._action, "amount": self._amount,
+                                                     "criteria": {k: verdict[k][0] for k in WEIGHTS},
+                                                     "best": {"action": best["action"], "amount": best["amount"]}})
 
     def _solution_text(self) -> str:
         best = self.best()
-        return (f"{self.data['solution']}\n\nBest decision within policy: {ACTIONS[best['action']].lower()}, "
-                f"granting {self._money(best['amount'])} (value kept {self._money(best['value_kept'])}, "
-                f"net {self._money(best['net'])}).")
+        granting = f", granting {self._money(best['amount'])}" if best["action"] != "refuse" else ""
+        return f"{self.data['solution']}\n\nBest decision: {ACTIONS[best['action']].lower()}{granting}."
 
     def _describe(self) -> str:
         return self.data["policy"]["title"]
@@ -178,7 +230,9 @@ class EmpowermentScenario(Scenario):
                          f"</strong></p>{clauses}<p>You may grant up to {self._money(policy['alone_limit'])} alone; "
                          f"{html.escape(policy['escalate_to'])} may approve up to "
                          f"{self._money(policy['escalate_limit'])} (waiting time for their decision: "
-                         f"{html.escape(policy['escalation_delay'])}); anything more is refused.</p>")
+                         f"{html.escape(policy['escalation_delay'])}); anything more is refused.</p>"
+                         + ("<p><em>The amounts in this case are illustrative: invented for practice.</em></p>"
+                            if self.data.get("figures", "illustrative") == "illustrative" else ""))
         ui.action = wrapping(w.RadioButtons(options=[(label, key) for key, label in ACTIONS.items()], value=None,
                                             description="Your decision", style=WIDE, layout=w.Layout(width="auto")))
         ui.action.observe(lambda change: change["new"] and self._ui_action(

@@ -4,7 +4,9 @@ Files live at ``data/scenarios/<kind>/<name>.yaml`` (the scenario id is ``kind/n
 at ``data/scenarios/personas.yaml``. Validation first checks each file against the JSON Schema of its kind
 (``schemas/common.json`` merged with ``schemas/<kind>.json``), then checks what a schema cannot: that every id
 referred to (persona, fact, policy clause, conversation node, slider) exists, that a recovery conversation has no
-unreachable node and that every path through it reaches an ending. Every problem names the file, line and field.
+unreachable node and that every path through it reaches an ending, and finally the authoring lints of
+:mod:`frontline.scenarios.lints` (is the item a fair test?). Every problem names the file, line and field. The kit's
+settings (``data/kit.yaml``: currency, spelling) are read here and travel with each loaded scenario.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from jsonschema import Draft202012Validator
 
 from frontline.kit import kit_paths
 from frontline.problems import ContentError, Problem
+from frontline.scenarios.settings import KitSettings, read_settings
 from frontline.scenarios.yamlsource import KeyPath, LocatedData, format_path, read_yaml
 
 KINDS = ("diagnosis", "recovery", "empowerment", "ordering", "calculator", "choice")
@@ -87,6 +90,7 @@ class ScenarioSpec:
     file: Path
     data: dict[str, Any]
     personas: dict[str, dict[str, Any]] = field(default_factory=dict)  # those this scenario is played against
+    settings: KitSettings = field(default_factory=KitSettings)  # the kit's currency and spelling
 
     @property
     def title(self) -> str:
@@ -112,15 +116,18 @@ def read_personas(folder: Path) -> tuple[dict[str, dict[str, Any]], list[Problem
     return personas, problems
 
 
-def validate_file(file: Path, personas: dict[str, dict[str, Any]]) -> tuple[ScenarioSpec | None, list[Problem]]:
-    """Schema and reference/graph checks for one scenario file; returns the spec only when there are no problems.
+def validate_file(file: Path, personas: dict[str, dict[str, Any]],
+                  settings: KitSettings | None = None) -> tuple[ScenarioSpec | None, list[Problem]]:
+    """Schema, reference/graph checks and authoring lints for one scenario file; returns the spec only when there
+    are no problems.
 
     Problems come back in line order, so an author can work down the file."""
-    spec, problems = _validate_file(file, personas)
+    spec, problems = _validate_file(file, personas, settings or KitSettings())
     return spec, sorted(problems, key=lambda p: p.line or 0)
 
 
-def _validate_file(file: Path, personas: dict[str, dict[str, Any]]) -> tuple[ScenarioSpec | None, list[Problem]]:
+def _validate_file(file: Path, personas: dict[str, dict[str, Any]],
+                   settings: KitSettings) -> tuple[ScenarioSpec | None, list[Problem]]:
     file = Path(file)
     kind = file.parent.name
     if kind not in KINDS:
@@ -147,8 +154,13 @@ def _validate_file(file: Path, personas: dict[str, dict[str, Any]]) -> tuple[Sce
     problems += KIND_CHECKS[kind](located, personas)
     if problems:
         return None, problems
+    from frontline.scenarios.lints import lint_scenario
+
+    problems = lint_scenario(kind, located, settings)
+    if problems:
+        return None, problems
     used = {p: personas[p] for p in located.data.get("personas", [])}
-    return ScenarioSpec(f"{kind}/{file.stem}", kind, file, located.data, used), []
+    return ScenarioSpec(f"{kind}/{file.stem}", kind, file, settings.localise(located.data), used, settings), []
 
 
 def scenario_files(folder: Path) -> list[Path]:
@@ -185,9 +197,10 @@ def load_scenario(scenario_id: str, root: Path | None = None) -> ScenarioSpec:
                                    + (f" Did you mean {', '.join(map(repr, close))}?" if close else "")
                                    + " frontline.list_scenarios() lists them all.")
     personas, persona_problems = read_personas(folder)
-    if persona_problems:
-        raise ContentError(persona_problems)
-    spec, problems = validate_file(file, personas)
+    settings, settings_problems = read_settings(folder.parent)
+    if persona_problems or settings_problems:
+        raise ContentError(persona_problems + settings_problems)
+    spec, problems = validate_file(file, personas, settings)
     if problems:
         raise ContentError(problems)
     assert spec is not None
@@ -195,10 +208,12 @@ def load_scenario(scenario_id: str, root: Path | None = None) -> ScenarioSpec:
 
 
 def check_folder(folder: Path) -> list[Problem]:
-    """Every problem in every scenario file and the personas file (used by ``frontline check``)."""
+    """Every problem in every scenario file, the personas file and the kit settings (used by ``frontline check``)."""
     personas, problems = read_personas(folder)
+    settings, settings_problems = read_settings(folder.parent)
+    problems += settings_problems
     for file in scenario_files(folder):
-        problems += validate_file(file, personas)[1]
+        problems += validate_file(file, personas, settings)[1]
     for stray in sorted(folder.glob("*/*")):
         if stray.is_file() and stray.suffix in (".yml", ".json"):
             problems.append(Problem(stray, "scenario files must end in .yaml to be found"))

@@ -1,12 +1,15 @@
 """The arithmetic behind the what-if calculators, kept apart from widgets so it can be tested and reused.
 
-* ``lifetime_value``: the value of a customer who brings ``margin`` each year, stays each year with probability
-  ``retention`` and whose future is discounted at ``discount``: CLV = margin x (1 + d) / (1 + d - r), i.e. the
-  first year's margin plus the discounted expected margins of the years the customer stays.
+* ``lifetime_value``: the value of a customer who brings ``margin`` each month, stays each month with probability
+  ``retention`` and whose future is discounted at ``discount`` per month: CLV = m x (1 + d) / (1 + d - r), i.e.
+  this month's margin plus the discounted expected margins of the months the customer stays. It is the formula of
+  lesson 7 and of the ``retention_measurement`` exercise (same symbols, same monthly periods).
 * ``complaint_iceberg``: from complaints that reach the organisation to the customers who had a problem, using
   TARP's figure (John Goodman) that for every customer who complains (to head office, about a small-ticket
   problem) about 26 stay silent; *caveat*: many of the "silent" did complain to the front line, where it was
-  never logged, so the share who told someone is an assumption the trainee sets.
+  never logged, so the share who told someone is an assumption the trainee sets. Second chances follow TARP's
+  loyalty tables with their caveat: the high rates (about 70% here) apply to complainers whose problem was
+  resolved; unresolved complainers still come back more often than the silent, at a rate the kit assumes.
 * ``staffing_wait``: Erlang C for a queue of calls: the chance a caller waits, the average wait, and the share
   answered within a target time, for a given number of representatives.
 """
@@ -26,12 +29,14 @@ class Model:
     compute: Callable[..., dict[str, float]]
 
 
-def lifetime_value(margin: float, retention: float, discount: float) -> dict[str, float]:
-    def clv(r: float) -> float:
-        return margin * (1 + discount) / (1 + discount - r)
+def clv(margin: float, retention: float, discount: float) -> float:
+    """m x (1 + d) / (1 + d - r), per period (the kit uses months)."""
+    return margin * (1 + discount) / (1 + discount - retention)
 
-    base = clv(retention)
-    better = clv(min(retention + 0.05, 0.99))
+
+def lifetime_value(margin: float, retention: float, discount: float) -> dict[str, float]:
+    base = clv(margin, retention, discount)
+    better = clv(margin, min(retention + 0.05, 0.995), discount)
     return {
         "clv": base,
         "expected_years": 1 / (1 - retention),
@@ -41,16 +46,19 @@ def lifetime_value(margin: float, retention: float, discount: float) -> dict[str
 
 
 def complaint_iceberg(complaints: float, silent_per_complainer: float, told_front_line_share: float,
-                      second_chance_complainers: float = 0.7, second_chance_silent: float = 0.2) -> dict[str, float]:
+                      resolved_share: float = 0.6, second_chance_resolved: float = 0.7,
+                      second_chance_unresolved: float = 0.3, second_chance_silent: float = 0.2) -> dict[str, float]:
     silent = complaints * silent_per_complainer
     told_front_line = silent * told_front_line_share
     unhappy = complaints + silent
+    complainers_staying = complaints * (resolved_share * second_chance_resolved
+                                        + (1 - resolved_share) * second_chance_unresolved)
     return {
         "unhappy_customers": unhappy,
         "silent": silent,
         "told_front_line": told_front_line,
         "said_nothing": silent - told_front_line,
-        "expected_to_stay": complaints * second_chance_complainers + silent * second_chance_silent,
+        "expected_to_stay": complainers_staying + silent * second_chance_silent,
     }
 
 
@@ -97,7 +105,8 @@ MODELS: dict[str, Model] = {
     "lifetime_value": Model("lifetime_value", ("margin", "retention", "discount"),
                             ("clv", "expected_years", "clv_plus_5_points", "gain_from_5_points"), lifetime_value),
     "complaint_iceberg": Model("complaint_iceberg", ("complaints", "silent_per_complainer", "told_front_line_share",
-                                                     "second_chance_complainers", "second_chance_silent"),
+                                                     "resolved_share", "second_chance_resolved",
+                                                     "second_chance_unresolved", "second_chance_silent"),
                                ("unhappy_customers", "silent", "told_front_line", "said_nothing",
                                 "expected_to_stay"), complaint_iceberg),
     "staffing_wait": Model("staffing_wait", ("calls_per_hour", "handle_minutes", "agents", "target_seconds",

@@ -1,16 +1,18 @@
 """``ordering``: put the steps in order, with partial credit.
 
-The score is the share of step pairs in the right relative order (1 for the right order, 0 for the reverse), so
-swapping two neighbours costs little and a scrambled order a lot; the feedback also names the longest run of steps
-already in the right relative order.
+The score is half the share of steps in their right place plus half the share of neighbouring steps that belong
+next to each other in that order. The starting order has neither (``frontline check`` holds authors to it and the
+generated shuffle is chosen so), so an untouched list scores nothing, and at least one move is needed before a
+submission counts. Every step out of place is named with its own "why".
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 from bisect import bisect_left
 from itertools import combinations
-from typing import Any
+from typing import Any, ClassVar
 
 import ipywidgets as w
 
@@ -40,8 +42,22 @@ def longest_ordered_run(positions: list[int]) -> list[int]:
     return run[::-1]
 
 
+def order_credit(correct: list[str], order: list[str]) -> tuple[int, int]:
+    """(steps in their right place, neighbouring pairs that are right next to each other in the right order)."""
+    placed = sum(a == b for a, b in zip(order, correct, strict=True))
+    following = {a: b for a, b in itertools.pairwise(correct)}
+    pairs = sum(following.get(a) == b for a, b in itertools.pairwise(order))
+    return placed, pairs
+
+
+def order_score(correct: list[str], order: list[str]) -> float:
+    placed, pairs = order_credit(correct, order)
+    return 0.5 * placed / len(correct) + 0.5 * pairs / (len(correct) - 1)
+
+
 class OrderingScenario(Scenario):
     kind = "ordering"
+    learner_verbs: ClassVar[tuple[str, ...]] = (*Scenario.learner_verbs, "set_order", "move", "choose")
 
     @property
     def correct_order(self) -> list[str]:
@@ -56,8 +72,16 @@ class OrderingScenario(Scenario):
     def _start_order(self) -> list[str]:
         if "start_order" in self.data:
             return list(self.data["start_order"])
-        order = sorted(self.correct_order, key=lambda sid: hashlib.sha256(f"{self.id}:{sid}".encode()).hexdigest())
-        return order if order != self.correct_order else order[1:] + order[:1]
+        correct = self.correct_order
+        shuffled = sorted(correct, key=lambda sid: hashlib.sha256(f"{self.id}:{sid}".encode()).hexdigest())
+        # the first candidate that earns no credit untouched; reversing leaves no right neighbours, and one of its
+        # rotations leaves no step in place either
+        for base in (shuffled, correct[::-1]):
+            for turn in range(len(base)):
+                candidate = base[turn:] + base[:turn]
+                if order_credit(correct, candidate) == (0, 0):
+                    return candidate
+        return correct[::-1]
 
     def _reset(self) -> None:
         self._order = self._start_order()
@@ -100,6 +124,8 @@ class OrderingScenario(Scenario):
         self._refresh()
 
     def _missing(self) -> str | None:
+        if not self._touched:
+            return "Nothing to submit yet: the steps are still in their shuffled order. Move at least one."
         return None
 
     def _answer(self) -> Any:
@@ -108,22 +134,21 @@ class OrderingScenario(Scenario):
     def _grade(self) -> Feedback:
         correct = self.correct_order
         positions = [correct.index(s) for s in self._order]
-        pairs = list(combinations(range(len(positions)), 2))
-        in_order = sum(positions[a] < positions[b] for a, b in pairs)
-        score = in_order / len(pairs)
+        placed, neighbours = order_credit(correct, self._order)
+        score = order_score(correct, self._order)
         run = longest_ordered_run(positions)
-        placed = sum(p == i for i, p in enumerate(positions))
-        messages = [f"{placed} of {len(correct)} steps are in exactly the right place; {in_order} of {len(pairs)} "
-                    f"pairs of steps are in the right order.",
+        in_order = sum(positions[a] < positions[b] for a, b in combinations(range(len(positions)), 2))
+        messages = [f"{placed} of {len(correct)} steps are in their right place; {neighbours} of {len(correct) - 1} "
+                    f"neighbouring pairs belong next to each other in that order.",
                     f"Longest run already in the right relative order: {len(run)} steps."]
-        if score < 1:
-            first_wrong = next(i for i, p in enumerate(positions) if p != i)
-            messages.append(f"Look again from position {first_wrong + 1}: "
-                            f"“{self._text(self._order[first_wrong])}” does not belong there.")
-        else:
-            messages += [f"{n}. {s['text']} — {s['why']}" for n, s in enumerate(self.data["steps"], 1)]
-        return Feedback(score, messages, {"order": list(self._order), "placed": placed,
-                                          "pairs_in_order": in_order, "pairs": len(pairs), "longest_run": len(run)})
+        for number, step_id in enumerate(self._order, 1):
+            step = next(s for s in self.data["steps"] if s["id"] == step_id)
+            if correct[number - 1] == step_id:
+                messages.append(f"✔ {number}. {step['text']} — {step['why']}")
+            else:
+                messages.append(f"✘ {number}. {step['text']} is out of place. Think about its role: {step['why']}")
+        return Feedback(score, messages, {"order": list(self._order), "placed": placed, "neighbours": neighbours,
+                                          "pairs_in_order": in_order, "longest_run": len(run)})
 
     def _solution_text(self) -> str:
         steps = "\n".join(f"{n}. **{s['text']}** — {s['why']}" for n, s in enumerate(self.data["steps"], 1))

@@ -3,17 +3,19 @@
 Customer lines and the trainee's replies form a graph; each reply moves the mood (by persona, where the author says
 so); a reply may branch on the mood reached. Endings carry an outcome (customer kept or lost) and the value at
 stake; the debrief checks the path against LAST (Listen, Apologize, Solve, Thank) and HEARD (Hear, Empathize,
-Apologize, Resolve, Diagnose).
+Apologize, Resolve, Diagnose). The score is the ending's, except that full marks also need every LAST and HEARD step
+shown on the way (a path that misses one scores at most :data:`frontline.scenarios.base.FULL_MARKS_CAP`), so the
+score never contradicts the debrief; ``frontline check`` holds every full-marks ending to the same rule.
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, ClassVar
 
 import ipywidgets as w
 
-from frontline.scenarios.base import Scenario
+from frontline.scenarios.base import FULL_MARKS_CAP, Scenario
 from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, ScenarioError
 from frontline.scenarios.widgets import meter
 
@@ -28,6 +30,7 @@ def mood_word(mood: int) -> str:
 
 class RecoveryScenario(Scenario):
     kind = "recovery"
+    learner_verbs: ClassVar[tuple[str, ...]] = (*Scenario.learner_verbs, "reply", "choose")
 
     def _reset(self) -> None:
         self._node: str = self.data["start"]
@@ -108,11 +111,14 @@ class RecoveryScenario(Scenario):
 
     def _grade(self) -> Feedback:
         ending = self.data["endings"][self._ending]
-        currency = self.data["currency"]
         kept = ending["outcome"] == "kept"
         used = self._steps_used()
+        missing = [s for s in dict.fromkeys(LAST + HEARD) if s not in used]
+        score = float(ending["score"])
+        if missing and score >= 1:
+            score = FULL_MARKS_CAP
         messages = [("✔ Customer kept" if kept else "✘ Customer lost") +
-                    f" — value at stake {currency}{ending['value']:,.0f}. {ending['text']}",
+                    f" — value at stake {self.spec.settings.money(ending['value'])} (illustrative). {ending['text']}",
                     f"Final {self.mood_text}",
                     "LAST: " + "  ".join(("✔ " if s in used else "✘ ") + s.capitalize() for s in LAST),
                     "HEARD: " + "  ".join(("✔ " if s in used else "✘ ") + s.capitalize() for s in HEARD)]
@@ -120,7 +126,9 @@ class RecoveryScenario(Scenario):
             node = self.data["nodes"][step["node"]]
             reply = next(r for r in node["replies"] if r["id"] == step["reply"])
             messages.append(f"Reply {number} ({step['mood_change']:+d} mood): “{reply['text']}” — {reply['note']}")
-        return Feedback(float(ending["score"]), messages,
+        if missing:
+            messages.append("Steps you did not show: " + ", ".join(s.capitalize() for s in missing) + ".")
+        return Feedback(score, messages,
                         {"outcome": ending["outcome"], "value": ending["value"], "ending": self._ending,
                          "mood": self._mood, "steps": sorted(used), "persona": self._persona})
 
