@@ -167,7 +167,7 @@ class ProgressSummary:
             entry = records.get(sid, ScenarioProgress())
             status = "✔ solved" if entry.solved else ("◐ attempted" if entry.attempts else "· not started")
             # trainees read the scenario's title; its id is only a fallback for a scenario no longer in the kit
-            self.rows.append({"scenario": titles.get(sid, sid), "status": status, "attempts": entry.attempts,
+            self.rows.append({"id": sid, "scenario": titles.get(sid, sid), "status": status, "attempts": entry.attempts,
                               "hints used": entry.hints_used, "best score": entry.best_score})
 
     @property
@@ -188,7 +188,7 @@ class ProgressSummary:
     def frame(self):
         import pandas as pd
 
-        return pd.DataFrame(self.rows, columns=["scenario", "status", "attempts", "hints used", "best score"])
+        return pd.DataFrame(self.rows, columns=["id", "scenario", "status", "attempts", "hints used", "best score"])
 
     def __str__(self) -> str:
         lines = [self.headline]
