@@ -19,7 +19,7 @@ from frontline.answers import AnswerEvent, publish
 from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, ScenarioError, incomplete
 from frontline.scenarios.loader import ScenarioSpec
 from frontline.scenarios.progress import ProgressStore, ScenarioProgress
-from frontline.scenarios.widgets import SCENARIO_CLASS, button, focus_after, markdown, notice, stylesheet
+from frontline.scenarios.widgets import SCENARIO_CLASS, button, focus_keeper, markdown, notice, stylesheet
 
 
 class Scenario:
@@ -199,13 +199,15 @@ class Scenario:
             self._notice = ""
             if action not in (self.retry, self.hint, self._ui_solution):
                 self._touched = True
+            pressed = args[0] if args and isinstance(args[0], w.Button) and self.ui is not None else None
+            keep_focus = focus_keeper(self.ui.root, pressed) if pressed is not None else None
             try:
                 action()
             except (AnswerTypeError, ScenarioError) as e:
                 self._notice = str(e)
             self._refresh()
-            if args and isinstance(args[0], w.Button) and self.ui is not None:
-                focus_after(self.ui.root, args[0])
+            if keep_focus is not None:
+                keep_focus()
 
         return run
 

@@ -68,39 +68,32 @@ _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
 def markdown(text: str) -> str:
     """A small, safe Markdown subset (paragraphs, bulleted and numbered lists, **bold**, *italic*, `code`) as
     HTML for content text. A list may follow a paragraph line directly (``Steps:`` then ``1. ...``)."""
-    blocks = []
+    html_blocks: list[str] = []
     for block in re.split(r"\n\s*\n", text.strip()):
-        paragraph: list[str] = []
-        items: list[str] = []
-        tag = ""
+        html_blocks += _block(block)
+    return "".join(html_blocks)
 
-        def close_list() -> None:
-            nonlocal items, tag
-            if items:
-                blocks.append(f"<{tag}>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + f"</{tag}>")
-            items, tag = [], ""
 
-        def close_paragraph() -> None:
-            if paragraph:
-                blocks.append(f"<p>{_inline(' '.join(paragraph))}</p>")
-                paragraph.clear()
-
-        for line in (raw.rstrip() for raw in block.splitlines()):
-            kind = "ul" if _BULLET.match(line) else "ol" if _NUMBERED.match(line) else ""
-            if kind:
-                close_paragraph()
-                if tag and tag != kind:
-                    close_list()
-                tag = kind
-                items.append((_BULLET if kind == "ul" else _NUMBERED).sub("", line, count=1))
-            elif items and line.startswith(("  ", "\t")):
-                items[-1] += " " + line.strip()  # a list item continued on the next line
+def _block(block: str) -> list[str]:
+    """One blank-line-separated block as HTML: runs of paragraph lines, bulleted items and numbered items."""
+    runs: list[tuple[str, list[str]]] = []  # ("p" | "ul" | "ol", lines)
+    for line in (raw.rstrip() for raw in block.splitlines()):
+        kind = "ul" if _BULLET.match(line) else "ol" if _NUMBERED.match(line) else ""
+        if kind:
+            item = (_BULLET if kind == "ul" else _NUMBERED).sub("", line, count=1)
+            if runs and runs[-1][0] == kind:
+                runs[-1][1].append(item)
             else:
-                close_list()
-                paragraph.append(line.strip())
-        close_list()
-        close_paragraph()
-    return "".join(blocks)
+                runs.append((kind, [item]))
+        elif runs and runs[-1][0] != "p" and line.startswith(("  ", "\t")):
+            runs[-1][1][-1] += " " + line.strip()  # a list item continued on the next line
+        elif runs and runs[-1][0] == "p":
+            runs[-1][1].append(line.strip())
+        else:
+            runs.append(("p", [line.strip()]))
+    return [f"<p>{_inline(' '.join(lines))}</p>" if kind == "p"
+            else f"<{kind}>" + "".join(f"<li>{_inline(i)}</li>" for i in lines) + f"</{kind}>"
+            for kind, lines in runs]
 
 
 def _inline(text: str) -> str:
@@ -110,17 +103,43 @@ def _inline(text: str) -> str:
     return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
 
 
-def focus_after(root: w.Widget, pressed: w.Widget) -> None:
-    """Keep the keyboard in the widget after ``pressed`` was used: if it is still there and enabled it keeps the
-    focus; else the next enabled control after it takes it (or the first one, if it was replaced)."""
-    controls = list(_controls(root))
-    if pressed in controls and not getattr(pressed, "disabled", False):
-        return
-    after = controls[controls.index(pressed) + 1:] if pressed in controls else controls
-    for control in after + controls:
-        if not getattr(control, "disabled", False) and control.layout.display != "none":
-            control.focus()
-            return
+def focus_keeper(root: w.Widget, pressed: w.Widget) -> Callable[[], None]:
+    """Called before ``pressed`` acts; the function it returns, called after, keeps the keyboard in the widget.
+
+    If ``pressed`` is still there and enabled it keeps the focus. If it was disabled, the next enabled control
+    after it takes it. If it was replaced (a new set of replies), the first enabled control of the box that held
+    it does, else the control now at its place.
+    """
+    before = list(_controls(root))
+    place = before.index(pressed) if pressed in before else 0
+    box = _parent_box(root, pressed)
+
+    def restore() -> None:
+        controls = list(_controls(root))
+        if pressed in controls:
+            if not pressed.disabled:
+                return
+            candidates = controls[controls.index(pressed) + 1:] + controls
+        else:
+            siblings = list(_controls(box)) if box is not None and box in _boxes(root) else []
+            candidates = siblings + controls[place:] + controls
+        for control in candidates:
+            if not getattr(control, "disabled", False):
+                control.focus()
+                return
+
+    return restore
+
+
+def _boxes(widget: w.Widget) -> Iterator[w.Box]:
+    if isinstance(widget, w.Box):
+        yield widget
+        for child in widget.children:
+            yield from _boxes(child)
+
+
+def _parent_box(root: w.Widget, child: w.Widget) -> w.Box | None:
+    return next((box for box in _boxes(root) if child in box.children), None)
 
 
 def _controls(widget: w.Widget) -> Iterator[w.Widget]:
@@ -129,7 +148,8 @@ def _controls(widget: w.Widget) -> Iterator[w.Widget]:
             return
         for child in widget.children:
             yield from _controls(child)
-    elif isinstance(widget, (w.Button, w.ValueWidget)) and not isinstance(widget, _NOT_FOCUSABLE):
+    elif isinstance(widget, (w.Button, w.ValueWidget)) and not isinstance(widget, _NOT_FOCUSABLE) \
+            and widget.layout.display != "none":
         yield widget
 
 
