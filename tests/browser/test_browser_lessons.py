@@ -90,7 +90,7 @@ def drive_by_kind(scenario: ScenarioWidget, content: dict) -> None:
         if persona:
             # the same reply, judged for another customer, is no longer the best one
             other = next(p for p in content["personas"] if option_score(best, p) < 1)
-            scenario.set_persona(names[other])
+            scenario.set_persona(names[other], mid_attempt=True)
             expect(scenario.feedback).to_have_count(0)  # a new customer starts a new attempt
             scenario.choose(best["text"])
             feedback = scenario.submit()

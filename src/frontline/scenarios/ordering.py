@@ -8,6 +8,7 @@ already in the right relative order.
 from __future__ import annotations
 
 import hashlib
+import html
 from bisect import bisect_left
 from itertools import combinations
 from typing import Any
@@ -152,5 +153,8 @@ class OrderingScenario(Scenario):
         if list(ui.list.options) != options:
             ui.list.options = options
             ui.list.value = selected if selected in self._order else None
+        # A list box cannot wrap its lines, so long steps are cut off there: the whole text of every step, in the
+        # current order, is written out below it.
+        steps = "".join(f"<li>{html.escape(self._text(s))}</li>" for s in self._order)
         ui.order_text.value = ("<p>Select a step in the list (arrow keys), then move it with the buttons. "
-                               f"{len(self._order)} steps.</p>")
+                               f"{len(self._order)} steps. Your order so far:</p><ol>{steps}</ol>")
