@@ -67,4 +67,5 @@ def test_the_presentation_copy_is_the_trainee_edition_without_keyboard_only_cell
     assert shown.metadata["title"] == "Lesson 0: Welcome: how to use the kit"
     text = "\n".join(cell.source for cell in shown.cells)
     assert "Facilitator notes" not in text and "answer = ..." not in text and "# q.hint()" not in text
+    assert "](" not in text and "pandas (https://pandas.pydata.org/)" in text
     assert 'frontline.scenario("choice/welcome-practice")' in text and "question(\"00.fcr_share\")" in text

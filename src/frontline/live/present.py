@@ -18,6 +18,15 @@ from typing import Any
 
 from frontline.workspace.editions import cell_text, trainee_edition
 
+# Links on a projected page cannot be followed by the room, lead to notebooks that are not presented, and Voila's
+# theme marks them by colour alone: the room reads the words (and an address, for a web page) instead.
+_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)")
+
+
+def _unlinked(text: str) -> str:
+    return _LINK.sub(lambda m: m.group(1) if not m.group(2).startswith("http") else f"{m.group(1)} ({m.group(2)})",
+                     text)
+
 _SELF_CHECK_ANSWER = re.compile(r"^\s*\w+\s*=\s*\.\.\.\s*(#.*)?$", re.MULTILINE)
 _HEADING = re.compile(r"^#{1,2}\s+(.+)$", re.MULTILINE)
 
@@ -49,6 +58,9 @@ def presentation_copy(notebook: Path, folder: Path) -> Path:
     source = nbformat.reads(notebook.read_text(encoding="utf-8"), as_version=4)
     shown = trainee_edition(source)
     shown["cells"] = [c for c in shown["cells"] if not _only_for_the_keyboard(c)]
+    for cell in shown["cells"]:
+        if cell.get("cell_type") == "markdown":
+            cell["source"] = _unlinked(cell_text(cell))
     shown["metadata"]["title"] = presentation_title(source, notebook.stem)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / notebook.name
