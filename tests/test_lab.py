@@ -64,6 +64,15 @@ def _get(url: str, token: str, attempts: int = 3):
             time.sleep(1)
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """Stop one server this test started, by its process id."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 @contextlib.contextmanager
 def frontline_server(args: list[str], repo, tmp_path, first_port: int, token: str, **extra_env: str):
     """`frontline ARGS --port P --token T` started headless with a private home folder, as a user would start it.
@@ -95,11 +104,7 @@ def frontline_server(args: list[str], repo, tmp_path, first_port: int, token: st
                 time.sleep(0.3)
         yield base, home, log_path
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
 
 
 def _kit_status(repo) -> str:
@@ -194,11 +199,7 @@ def test_the_address_is_printed_only_once_the_server_answers(repo, tmp_path):
             assert response.status == 200
         assert f"http://localhost:{port}/lab/tree/lessons/00_welcome.ipynb?token={token}" in printed[-1]
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
 
 
 @pytest.mark.slow
