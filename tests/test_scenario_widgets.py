@@ -52,3 +52,4 @@ def test_replies_are_named_by_what_they_say_and_focus_lands_on_the_next_replies(
     assert button.description == f"Say: {s.reply_text(reply_id)}"
     button.click()
     assert not s.finished and focused == [next(iter(ui.reply_buttons.values()))]
+
