@@ -58,7 +58,7 @@ def scenario(browser, kit: Path, run: Path) -> None:
     ]), notebook)
     with presentation(kit, run / "present", notebook) as shown:
         page = browser.new_page(viewport={"width": VIEWPORT["width"], "height": 2000})  # the whole widget in view
-        page.goto(shown.url)
+        page.goto(shown.url, timeout=180_000)  # Voila runs the notebook before the page loads
         widget = ScenarioWidget.first_in(page)
         ask = widget.root.get_by_role("button", name=re.compile(r"^Ask \("))
         asked = widget.root.get_by_role("button", name=re.compile(r"^◉ Asked \("))
