@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -56,7 +57,7 @@ def _get(url: str, token: str, attempts: int = 3):
     request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
     for attempt in range(attempts):
         try:
-            with urllib.request.urlopen(request, timeout=20) as response:
+            with urllib.request.urlopen(request, timeout=90) as response:
                 return response.status, response.read().decode()
         except ConnectionResetError:
             if attempt == attempts - 1:
@@ -93,7 +94,7 @@ def frontline_server(args: list[str], repo, tmp_path, first_port: int, token: st
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a busy machine can take minutes to start JupyterLab
         while True:
             try:
                 _get(f"{base}/api/status", token)
@@ -185,6 +186,8 @@ def test_the_address_is_printed_only_once_the_server_answers(repo, tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "frontline", "lab", "--trainee", "Kai", "--port", str(port), "--token", token],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
+    watchdog = threading.Timer(300, process.kill)  # a server that never answers ends the test instead of hanging it
+    watchdog.start()
     try:
         printed = []
         for line in process.stdout:
@@ -199,6 +202,7 @@ def test_the_address_is_printed_only_once_the_server_answers(repo, tmp_path):
             assert response.status == 200
         assert f"http://localhost:{port}/lab/tree/lessons/00_welcome.ipynb?token={token}" in printed[-1]
     finally:
+        watchdog.cancel()
         _stop(process)
 
 
