@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -220,3 +221,18 @@ def test_lessons_have_no_unescaped_currency_and_no_untagged_facilitator_notes(tm
     problems = [p.message for p in check_trainee_text(tmp_path / "x.ipynb", json.loads(text), text)]
     assert any("two unescaped $" in m for m in problems)
     assert any("tag it `facilitator`" in m for m in problems)
+
+
+def test_the_test_run_never_uses_the_real_home_folder():
+    """Jupyter's and nbgrader's files (the cache a submission lands in) resolve into the run's private home."""
+    import pwd
+
+    from jupyter_core.paths import jupyter_config_dir, jupyter_data_dir, jupyter_runtime_dir
+
+    real_home = Path(pwd.getpwuid(os.getuid()).pw_dir).resolve()
+    private = Path.home().resolve()
+    assert private != real_home and real_home not in private.parents
+    for folder in (jupyter_data_dir(), jupyter_config_dir(), jupyter_runtime_dir()):
+        assert private in Path(folder).resolve().parents
+    cache = Path(jupyter_data_dir()) / "nbgrader_cache"  # nbgrader's Exchange.cache default
+    assert private in cache.resolve().parents
