@@ -11,6 +11,7 @@ nothing but the PNG files. The PNGs are reduced to a 256-colour palette to keep 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import uuid
@@ -57,11 +58,13 @@ def scenario(browser, kit: Path, run: Path) -> None:
     ]), notebook)
     with presentation(kit, run / "present", notebook) as shown:
         page = browser.new_page(viewport={"width": VIEWPORT["width"], "height": 2000})  # the whole widget in view
-        page.goto(shown.url)
+        page.goto(shown.url, timeout=180_000)  # Voila runs the notebook before the page loads
         widget = ScenarioWidget.first_in(page)
-        for number in (1, 3):
-            widget.button(f"Ask question {number}").click()
-            widget.button(f"✔ Asked ({number})").wait_for()
+        ask = widget.root.get_by_role("button", name=re.compile(r"^Ask \("))
+        asked = widget.root.get_by_role("button", name=re.compile(r"^◉ Asked \("))
+        for done, position in enumerate((0, 1), 1):  # the first and third questions as listed
+            ask.nth(position).click()
+            asked.nth(done - 1).wait_for()
         widget.ask_hint()
         save(widget.root, "scenario")
         page.close()

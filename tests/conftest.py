@@ -21,18 +21,3 @@ def kit_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     monkeypatch.setenv("FRONTLINE_KIT", str(root))
     return root
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _private_progress_file(tmp_path_factory: pytest.TempPathFactory):
-    """Scenario progress written during tests (including notebooks run by nbval) never touches the user's file."""
-    import os
-
-    path = tmp_path_factory.mktemp("progress") / "progress.json"
-    previous = os.environ.get("FRONTLINE_PROGRESS")
-    os.environ["FRONTLINE_PROGRESS"] = str(path)
-    yield path
-    if previous is None:
-        os.environ.pop("FRONTLINE_PROGRESS", None)
-    else:
-        os.environ["FRONTLINE_PROGRESS"] = previous

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -56,12 +57,21 @@ def _get(url: str, token: str, attempts: int = 3):
     request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
     for attempt in range(attempts):
         try:
-            with urllib.request.urlopen(request, timeout=20) as response:
+            with urllib.request.urlopen(request, timeout=90) as response:
                 return response.status, response.read().decode()
         except ConnectionResetError:
             if attempt == attempts - 1:
                 raise
             time.sleep(1)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop one server this test started, by its process id."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 @contextlib.contextmanager
@@ -84,7 +94,7 @@ def frontline_server(args: list[str], repo, tmp_path, first_port: int, token: st
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a busy machine can take minutes to start JupyterLab
         while True:
             try:
                 _get(f"{base}/api/status", token)
@@ -95,31 +105,105 @@ def frontline_server(args: list[str], repo, tmp_path, first_port: int, token: st
                 time.sleep(0.3)
         yield base, home, log_path
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
+
+
+def _kit_status(repo) -> str:
+    return subprocess.run(["git", "status", "--porcelain", "--", "notebooks", "exercises", "data", "grading"],
+                          cwd=repo, capture_output=True, text=True, check=True).stdout
 
 
 @pytest.fixture
 def lab_server(repo, tmp_path):
     """`frontline lab` started headless, as a trainee would."""
     token = "frontline-test-token"
-    with frontline_server(["lab"], repo, tmp_path, 18888, token) as (base, home, log):
+    with frontline_server(["lab", "--trainee", "Robin Ng"], repo, tmp_path, 18888, token) as (base, home, log):
         yield base, token, home, log
 
 
 @pytest.mark.slow
-def test_lab_serves_the_welcome_notebook(lab_server):
-    base, token, _home, log = lab_server
-    status, body = _get(f"{base}/api/contents/notebooks/00_welcome.ipynb", token)
+def test_lab_serves_the_welcome_lesson_from_the_trainees_workspace(lab_server, repo):
+    base, token, home, log = lab_server
+    status, body = _get(f"{base}/api/contents/lessons/00_welcome.ipynb", token)
     notebook = json.loads(body)
     assert status == 200 and notebook["type"] == "notebook"
     assert notebook["content"]["metadata"]["frontline"]["lesson"]["id"] == "00_welcome"
     assert "# Lesson 0: Welcome" in notebook["content"]["cells"][0]["source"]
-    # the printed address opens the welcome notebook directly
-    assert f"/lab/tree/notebooks/00_welcome.ipynb?token={token}" in log.read_text()
+    workspace = home / ".local/share/frontline/workspaces/robin-ng"
+    assert (workspace / "lessons" / "00_welcome.ipynb").is_file()
+    printed = log.read_text()
+    assert f"Robin Ng's workspace is {workspace}" in printed
+    # the printed address opens the welcome lesson directly
+    assert f"/lab/tree/lessons/00_welcome.ipynb?token={token}" in printed
+
+
+def _crawl(base: str, token: str, path: str = "") -> list[dict]:
+    """Every entry the contents API lists, folders walked, with each file's content."""
+    _, body = _get(f"{base}/api/contents/{path}?content=1", token)
+    model = json.loads(body)
+    if model["type"] != "directory":
+        return [model]
+    found = []
+    for entry in model["content"]:
+        found += _crawl(base, token, entry["path"]) if entry["type"] == "directory" else \
+            [json.loads(_get(f"{base}/api/contents/{entry['path']}?content=1", token)[1])]
+    return found
+
+
+@pytest.mark.slow
+def test_the_trainees_lab_serves_no_answer_key_and_no_kit_file(lab_server, repo):
+    """Everything the trainee's server lists or serves: no solution, hidden test, mark scheme or facilitator note."""
+    from frontline.workspace.editions import ANSWER_KEY_MARKERS
+
+    base, token, *_ = lab_server
+    before = _kit_status(repo)
+    served = _crawl(base, token)
+    paths = {m["path"] for m in served}
+    assert "lessons/03_diagnosis.ipynb" in paths and "exercises/diagnosis/diagnosis.ipynb" in paths
+    assert not any(p.startswith((".frontline", "notebooks/", "grading/", "data/")) for p in paths), paths
+    for model in served:
+        text = json.dumps(model["content"]) if model["type"] == "notebook" else str(model["content"])
+        raw = _get(f"{base}/files/{model['path']}", token)[1] if model["type"] == "file" else text
+        for marker in ANSWER_KEY_MARKERS:
+            assert marker not in text and marker not in raw, (model["path"], marker)
+        assert "Facilitator notes" not in text, model["path"]
+    # the kit itself is out of reach: not under the server's root, so not served by any path
+    for escape in ("../notebooks/00_welcome.ipynb", "%2E%2E/exercises/diagnosis/diagnosis.ipynb"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _get(f"{base}/api/contents/{escape}", token)
+        assert refused.value.code in (400, 403, 404)
+    assert _kit_status(repo) == before
+
+
+@pytest.mark.slow
+def test_the_address_is_printed_only_once_the_server_answers(repo, tmp_path):
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "FRONTLINE", "XDG_"))}
+    env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), FRONTLINE_KIT=str(repo),
+               PYTHONUNBUFFERED="1")
+    env.pop("DISPLAY", None)
+    port, token = free_port("127.0.0.1", first=20888), "frontline-print-token"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "frontline", "lab", "--trainee", "Kai", "--port", str(port), "--token", token],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
+    watchdog = threading.Timer(300, process.kill)  # a server that never answers ends the test instead of hanging it
+    watchdog.start()
+    try:
+        printed = []
+        for line in process.stdout:
+            printed.append(line)
+            if "Open this address" in line:
+                break
+        assert any("Open this address" in line for line in printed), printed
+        # no retry: at the moment the address is shown, the server must already answer
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/status",
+                                         headers={"Authorization": f"token {token}"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
+        assert f"http://localhost:{port}/lab/tree/lessons/00_welcome.ipynb?token={token}" in printed[-1]
+    finally:
+        watchdog.cancel()
+        _stop(process)
 
 
 @pytest.mark.slow
@@ -134,7 +218,7 @@ def test_the_server_root_lands_on_the_welcome_notebook(lab_server):
     with pytest.raises(urllib.error.HTTPError) as redirect:
         opener.open(f"{base}/?token={token}", timeout=20)
     assert redirect.value.code == 302
-    assert redirect.value.headers["Location"].startswith("/lab/tree/notebooks/00_welcome.ipynb")
+    assert redirect.value.headers["Location"].startswith("/lab/tree/lessons/00_welcome.ipynb")
 
 
 @pytest.mark.slow

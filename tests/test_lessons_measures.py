@@ -47,3 +47,15 @@ def test_pareto_chart_stars_the_vital_few_and_labels_bars():
     assert [t.get_text() for t in two.texts] == ["kept", "lost"]
     one = line_chart([1, 2], {"share": [0.5, 0.75]}, "t", point_format="{:.0%}")
     assert [t.get_text() for t in one.texts] == ["50%", "75%"] and one.get_legend() is None
+
+
+def test_bar_chart_axes_agree_with_their_labels():
+    shares = bar_chart(pd.Series({"small_business": 0.25, "consumer": 0.5}), "t", ylabel="share", fmt="{:.0%}",
+                       horizontal=True)
+    # the values run along the horizontal axis here: it carries their name and reads in percent like the labels
+    assert shares.get_xlabel() == "share" and shares.get_ylabel() == ""
+    shares.figure.canvas.draw()
+    assert all(t.get_text().endswith("%") for t in shares.get_xticklabels() if t.get_text())
+    assert [t.get_text() for t in shares.get_yticklabels()] == ["small business", "consumer"]
+    minutes = bar_chart(pd.Series({"email": 300.0}), "t", ylabel="minutes", fmt="{:.0f}")
+    assert minutes.get_ylabel() == "minutes" and minutes.get_xlabel() == ""

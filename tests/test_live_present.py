@@ -45,6 +45,7 @@ def test_voila_presents_outputs_and_widgets_without_code(tmp_path):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError((tmp_path / "voila.log").read_text()) from None
                 time.sleep(0.3)
+        assert "<title>Late delivery</title>" in page
         assert "parcel is three days late." in page
         assert "Room answer: 42" in page
         assert "application/vnd.jupyter.widget-view+json" in page
@@ -54,3 +55,17 @@ def test_voila_presents_outputs_and_widgets_without_code(tmp_path):
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)
         log.close()
+
+
+def test_the_presentation_copy_is_the_trainee_edition_without_keyboard_only_cells(tmp_path, repo):
+    from frontline.live.present import presentation_copy
+
+    lesson = repo / "notebooks" / "00_welcome.ipynb"
+    before = lesson.read_bytes()
+    shown = nbformat.read(presentation_copy(lesson, tmp_path / "shown"), as_version=4)
+    assert lesson.read_bytes() == before
+    assert shown.metadata["title"] == "Lesson 0: Welcome: how to use the kit"
+    text = "\n".join(cell.source for cell in shown.cells)
+    assert "Facilitator notes" not in text and "answer = ..." not in text and "# q.hint()" not in text
+    assert "](" not in text and "pandas (https://pandas.pydata.org/)" in text
+    assert 'frontline.scenario("choice/welcome-practice")' in text and "question(\"00.fcr_share\")" in text

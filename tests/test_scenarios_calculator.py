@@ -83,7 +83,12 @@ def test_staffing_answer_and_solution(store):
     assert s.outputs["service_level"] >= 0.8 > staffing_wait(120, 6, 15)["service_level"]
     s.answer(15)
     assert s.submit().partial
-    assert "Representatives needed to reach the target = 16" in s.solution()
+    solution = str(s.solution())
+    assert "Representatives needed to reach the target = 16" in solution
+    # the inputs are named by their sliders' labels, as the trainee sees them, not by internal names
+    for slider in s.data["sliders"]:
+        if slider["name"] in s.data["task"]["inputs"]:
+            assert slider["label"] in solution and f"{slider['name']} =" not in solution
 
 
 def test_the_iceberg_keeps_its_caveat_in_view(store):

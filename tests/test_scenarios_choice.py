@@ -67,7 +67,8 @@ def test_the_same_reply_scores_differently_per_persona(store):
     s.choose("facts-first")
     assert s.submit().correct
     ui = s.widget and s.ui
-    ui.persona.value = "pressed-for-time"  # switching persona starts again
+    ui.persona.value = "pressed-for-time"  # switching persona after answering asks first, then starts again
+    ui.persona_switch.click()
     assert s.persona == "pressed-for-time" and s.chosen == []
     ui.choices.value = "facts-first"
     ui.submit.click()

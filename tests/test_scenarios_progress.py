@@ -96,7 +96,7 @@ def test_the_summary_lists_every_scenario_as_a_table_and_a_widget(tmp_path):
     ordering.set_order(["listen", "apologize", "thank", "solve"])
     ordering.submit()
     summary = frontline.progress(store=store)
-    frame = summary.frame.set_index("scenario")
+    frame = summary.frame.set_index("id")
     assert len(frame) == len(frontline.list_scenarios())
     assert frame.loc["choice/four-levels", "status"] == "✔ solved" and frame.loc["choice/four-levels", "attempts"] == 2
     assert frame.loc["ordering/last-recovery", "status"] == "◐ attempted"
@@ -106,6 +106,10 @@ def test_the_summary_lists_every_scenario_as_a_table_and_a_widget(tmp_path):
     assert "application/vnd.jupyter.widget-view+json" in bundle and "Solved 1 of" in bundle["text/plain"]
     table = summary.widget.children[1].value
     assert "<caption>Your scenario progress</caption>" in table and '<th scope="col">Status</th>' in table
+    # trainees read titles, never ids or file paths
+    assert "Which level of service failed?" in table and "choice/four-levels" not in table
+    assert str(store.path) not in summary.headline and frame.loc["choice/four-levels", "scenario"] == \
+        "Which level of service failed?"
 
 
 def test_an_unwritable_progress_location_does_not_lose_the_feedback(tmp_path):

@@ -61,13 +61,25 @@ def test_the_same_replies_land_differently_with_another_persona(store):
     assert worried.submit().correct
 
 
-def test_switching_persona_in_the_widget_restarts_the_conversation(store):
+def test_switching_persona_mid_conversation_asks_first_then_restarts_the_conversation(store):
     s = frontline.scenario(ID, store=store)
     ui = s.widget and s.ui
     ui.reply_buttons["explain-the-rota"].click()
+    node = s.node
     ui.persona.value = "wants-the-facts"
+    # nothing is wiped yet: the widget asks, in words, with two buttons
+    assert s.persona == "pressed-for-time" and s.node == node
+    assert ui.persona_confirm.layout.display == "flex" and "starts this conversation again" in \
+        ui.persona_confirm_text.value
+    ui.persona_keep.click()
+    assert ui.persona.value == "pressed-for-time" and s.node == node and ui.persona_confirm.layout.display == "none"
+    ui.persona.value = "wants-the-facts"
+    ui.persona_switch.click()
     assert s.persona == "wants-the-facts" and s.node == "opening" and s.mood == 25
     assert "Ms. Lindqvist" in ui.persona.label and "written" in ui.persona_text.value
+    # at the start of a conversation a switch needs no confirmation
+    ui.persona.value = "pressed-for-time"
+    assert s.persona == "pressed-for-time" and ui.persona_confirm.layout.display == "none"
 
 
 def test_a_lost_customer_scores_zero_and_the_debrief_shows_missing_steps(store):

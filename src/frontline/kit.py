@@ -99,5 +99,11 @@ def default_exchange_root() -> Path:
     env = os.environ.get(EXCHANGE_ENV_VAR)
     if env:
         return Path(env).expanduser()
+    return user_data_folder() / "exchange"
+
+
+def user_data_folder() -> Path:
+    """Frontline's folder in the user's data folder (``$XDG_DATA_HOME/frontline``, else
+    ``~/.local/share/frontline``): trainees' workspaces and the per-user exchange live here, never in the kit."""
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home) / "frontline" / "exchange"
+    return Path(data_home) / "frontline"

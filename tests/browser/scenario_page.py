@@ -79,9 +79,16 @@ class ScenarioWidget:
         index = self.persona_select.evaluate("s => s.selectedIndex")
         return self.persona_select.evaluate(self._OPTION_TEXTS)[index]
 
-    def set_persona(self, name: str) -> None:
+    def set_persona(self, name: str, mid_attempt: bool = False) -> None:
+        """Choose another persona; ``mid_attempt``: the widget asks first, and the switch is confirmed."""
         names = self.persona_select.evaluate(self._OPTION_TEXTS)
         self.persona_select.select_option(index=names.index(name))
+        if mid_attempt:
+            expect(self.root.get_by_role("alert")).to_contain_text("starts this conversation again")
+            switch = self.button("Switch and start again")
+            expect(switch).to_be_focused()  # the question takes the keyboard, so Enter answers it
+            switch.press("Enter")
+            expect(self.persona_select).to_be_focused()
 
     def submit(self) -> Locator:
         self.button("Submit").click()

@@ -7,6 +7,7 @@ yields a small description of the running server.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -121,6 +122,7 @@ class LabServer:
     kit: Path
     home: Path
     log: Path
+    workspace: Path | None = None  # the trainee's workspace the server's root is (frontline lab only)
 
     def url(self, path: str) -> str:
         separator = "&" if "?" in path else "?"
@@ -128,13 +130,16 @@ class LabServer:
 
 
 @contextmanager
-def lab_server(kit: Path, run: Path) -> Iterator[LabServer]:
-    """`frontline lab` exactly as a trainee starts it, with a fixed token; autosave off, the app exposed to tests."""
+def lab_server(kit: Path, run: Path, trainee: str = "Robin Ng", autosave: bool = False) -> Iterator[LabServer]:
+    """`frontline lab` exactly as a trainee starts it, with a fixed token; autosave off, the app exposed to tests.
+
+    The trainee's workspace is created under ``run/workspaces`` (``FRONTLINE_WORKSPACES``).
+    """
     home = _home(run)
     # Autosave off: a test's outputs must not land in the notebook the next test opens.
     settings = home / ".jupyter/lab/user-settings/@jupyterlab/docmanager-extension"
     settings.mkdir(parents=True, exist_ok=True)
-    (settings / "plugin.jupyterlab-settings").write_text('{"autosave": false}\n')
+    (settings / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": autosave}) + "\n")
     # Every cell attached and laid out: by default JupyterLab skips laying out cells outside the viewport, which
     # hides their widgets from role-based lookups until scrolled to.
     tracker = home / ".jupyter/lab/user-settings/@jupyterlab/notebook-extension"
@@ -146,12 +151,17 @@ def lab_server(kit: Path, run: Path) -> Iterator[LabServer]:
     (test_config / "jupyter_server_config.json").write_text('{"LabApp": {"expose_app_in_browser": true}}\n')
     env = clean_env(home, kit)
     env["JUPYTER_CONFIG_PATH"] = str(test_config)
+    env["FRONTLINE_WORKSPACES"] = str(run / "workspaces")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = run / "lab.log"
-    argv = [sys.executable, "-m", "frontline", "lab", "--port", str(port), "--token", TOKEN, "--no-browser"]
+    argv = [sys.executable, "-m", "frontline", "lab", "--trainee", trainee, "--port", str(port), "--token", TOKEN,
+            "--no-browser"]
+    from frontline.workspace import trainee_slug
+
     with running(argv, env, run, f"{base}/api/status", log, headers={"Authorization": f"token {TOKEN}"}):
-        yield LabServer(base=base, token=TOKEN, kit=kit, home=home, log=log)
+        yield LabServer(base=base, token=TOKEN, kit=kit, home=home, log=log,
+                        workspace=run / "workspaces" / trainee_slug(trainee))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 
 def test_lab_opens_on_the_welcome_notebook_with_the_assignments_menu_only(lab, lab_page):
-    printed = re.search(r"open this address in a browser: (\S+)", lab.log.read_text())
+    printed = re.search(r"open this address in a browser: (\S+)", lab.log.read_text(), re.IGNORECASE)
     assert printed, "frontline lab printed no address to open"
     lab_page.goto(printed.group(1))
     expect(lab_page.locator(".jp-NotebookPanel-toolbar")).to_be_visible(timeout=60_000)

@@ -32,7 +32,7 @@ def scenario_content(scenario_id: str) -> dict:
 def test_lesson_runs_in_lab_and_responds(lab, lab_page, path):
     lesson = lesson_metadata(path)
     assert lesson, f"{path.name} has no frontline.lesson metadata"
-    open_notebook(lab_page, lab, f"notebooks/{path.name}")
+    open_notebook(lab_page, lab, f"lessons/{path.name}")
     run_all_cells(lab_page)
     nb = notebook(lab_page)
     expect(nb.locator(".jp-MarkdownCell h1").first).to_contain_text(lesson["title"])
@@ -90,7 +90,7 @@ def drive_by_kind(scenario: ScenarioWidget, content: dict) -> None:
         if persona:
             # the same reply, judged for another customer, is no longer the best one
             other = next(p for p in content["personas"] if option_score(best, p) < 1)
-            scenario.set_persona(names[other])
+            scenario.set_persona(names[other], mid_attempt=True)
             expect(scenario.feedback).to_have_count(0)  # a new customer starts a new attempt
             scenario.choose(best["text"])
             feedback = scenario.submit()

@@ -17,7 +17,7 @@ def presented_welcome(chromium_available, kit_folder, tmp_path_factory):
 
 
 def test_presented_lesson_has_no_code_and_its_scenario_answers_clicks(presented_welcome, page):
-    page.goto(presented_welcome.url)
+    page.goto(presented_welcome.url, timeout=180_000)  # Voila runs the whole lesson before the page loads
     scenario = ScenarioWidget.first_in(page)
     expect(page.locator("h1").first).to_contain_text("Welcome")
     expect(page.locator("body")).to_contain_text("Frontline 0.1.0 is ready.")
@@ -41,7 +41,7 @@ def test_presented_lesson_has_no_code_and_its_scenario_answers_clicks(presented_
 def test_long_option_texts_wrap_instead_of_overlapping(presented_welcome, page):
     # A narrow window forces every sentence-long option onto several lines.
     page.set_viewport_size({"width": 560, "height": 900})
-    page.goto(presented_welcome.url)
+    page.goto(presented_welcome.url, timeout=180_000)  # Voila runs the whole lesson before the page loads
     options = page.locator(".frontline-wrapping-options .widget-radio-box label")
     expect(options.first).to_be_visible()
     sizes = options.evaluate_all(

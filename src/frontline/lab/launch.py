@@ -2,20 +2,28 @@
 
 What it sets up, and why:
 
-* the kit folder as the server root, with the welcome notebook as the page that opens;
+* the trainee's own workspace (:mod:`frontline.workspace`) as the server root, never the kit, with the welcome
+  lesson as the page that opens; the kit is found by the kernels through ``FRONTLINE_KIT`` and only read;
+* the kit's Jupyter config also strips widget views from notebooks when they are saved, so a scenario never
+  reopens as "model not found";
 * the kit's Jupyter config folder first on ``JUPYTER_CONFIG_PATH``: it turns off the news pop-up and the update
   check, hides nbgrader's trainer-only panels, and points nbgrader at a per-user exchange folder that exists and
   is writable (nbgrader's default one is not, for most users);
 * ``--allow-root`` when run as root, ``--no-browser`` when there is no browser to open;
-* a known port and token, so the URL printed is the exact one to open.
+* a known port and token, so the URL printed is the exact one to open, printed only once the server answers.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +98,8 @@ class LabCommand:
     argv: list[str]
     env: dict[str, str]
     url: str
+    status_url: str  # answers once the server listens (with the token in the Authorization header)
+    token: str
 
 
 def build_lab_command(options: LabOptions, environ: dict[str, str] | None = None) -> LabCommand:
@@ -124,17 +134,53 @@ def build_lab_command(options: LabOptions, environ: dict[str, str] | None = None
     environ["FRONTLINE_KIT"] = str(options.kit.root)
     host = "localhost" if options.ip in ("127.0.0.1", "0.0.0.0", "::1", "") else options.ip
     url = f"http://{host}:{port}{default_url}?token={token}"
-    return LabCommand(argv=argv, env=environ, url=url)
+    local = "127.0.0.1" if options.ip in ("0.0.0.0", "") else options.ip
+    status_url = f"http://{'[::1]' if local == '::1' else local}:{port}/api/status"
+    return LabCommand(argv=argv, env=environ, url=url, status_url=status_url, token=token)
 
 
-def run_lab(options: LabOptions) -> None:
-    """Replace this process with the Jupyter server (so Ctrl-C and signals reach it directly)."""
+def wait_until_answering(command: LabCommand, process: subprocess.Popen, timeout: float = 300) -> bool:
+    """Poll the server's status until it answers; False if the process ended or the time ran out first."""
+    request = urllib.request.Request(command.status_url, headers={"Authorization": f"token {command.token}"})
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(request, timeout=5).close()
+            return True
+        except urllib.error.HTTPError:
+            return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.25)
+    return False
+
+
+def run_lab(options: LabOptions) -> int:
+    """Start the Jupyter server, print the address once it answers, and wait for it to end.
+
+    Ctrl-C reaches the server directly (same terminal); a SIGTERM sent to this command is passed on to it.
+    """
     command = build_lab_command(options)
     ensure_exchange(Path(command.env["FRONTLINE_EXCHANGE"]))
     if options.landing is None and not (options.server_root / options.notebook).exists():
         print(f"warning: {options.server_root / options.notebook} is missing", file=sys.stderr)
-    print(f"Frontline: opening JupyterLab on {options.server_root}", flush=True)
-    print(f"Frontline: open this address in a browser: {command.url}", flush=True)
+    print(f"Frontline: starting JupyterLab on {options.server_root} (this can take a minute)...", flush=True)
     # nbgrader reads nbgrader_config.py from the working folder (the course folder, for trainers)
-    os.chdir(options.server_root)
-    os.execve(command.argv[0], command.argv, command.env)
+    process = subprocess.Popen(command.argv, env=command.env, cwd=options.server_root)
+
+    def pass_on(signum: int, _frame: object) -> None:
+        if process.poll() is None:
+            process.send_signal(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), pass_on)
+    if wait_until_answering(command, process):
+        print(f"Frontline: JupyterLab is ready. Open this address in a browser: {command.url}", flush=True)
+        print("Frontline: to stop, press Ctrl+C in this window (twice, or once and answer y).", flush=True)
+    elif process.poll() is None:
+        print("Frontline: JupyterLab has not answered yet; its own messages above say why.", file=sys.stderr)
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:  # the server got the same Ctrl+C and asks for confirmation itself
+            continue

@@ -47,15 +47,23 @@ def pareto_chart(counts: pd.Series, title: str, ax: Axes | None = None, threshol
 
 def bar_chart(values: pd.Series, title: str, xlabel: str = "", ylabel: str = "", fmt: str = "{:.2f}",
               ax: Axes | None = None, horizontal: bool = False) -> Axes:
-    """A bar per value, each labelled with its number."""
+    """A bar per value, each labelled with its number.
+
+    ``ylabel`` names the values and ``xlabel`` the categories, whichever way the bars run: with
+    ``horizontal=True`` the values' axis is the horizontal one, and it carries ``ylabel``. When ``fmt`` writes a
+    percentage, the values' axis is in percent too, so the axis and the labels agree.
+    """
     ax = _axes(ax)
     labels = [str(i).replace("_", " ") for i in values.index]
     numbers = values.astype(float).to_numpy()
     bars = ax.barh(labels, numbers, color="#1f5f8b") if horizontal else ax.bar(labels, numbers, color="#1f5f8b")
     ax.bar_label(bars, labels=[fmt.format(v) for v in numbers], padding=2)
     ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    value_axis = ax.xaxis if horizontal else ax.yaxis
+    ax.set_xlabel(ylabel if horizontal else xlabel)
+    ax.set_ylabel(xlabel if horizontal else ylabel)
+    if "%}" in fmt:
+        value_axis.set_major_formatter(PercentFormatter(1.0))
     if horizontal:
         ax.invert_yaxis()
     ax.margins(x=0.12) if horizontal else ax.margins(y=0.15)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from frontline.kit import KitPaths
@@ -20,6 +21,50 @@ from frontline.lessons.metadata import (
 )
 from frontline.lessons.render import HEADER_MARK, stale_cells
 from frontline.problems import Problem
+from frontline.workspace.editions import is_facilitator_cell, looks_like_facilitator_notes, trainee_edition
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def currency_as_maths(markdown_text: str) -> list[tuple[int, str]]:
+    """Lines (1-based within the cell, with the line) where two unescaped ``$`` signs, one before a digit, would
+    turn the money between them into maths in JupyterLab and Voila. Code blocks and code spans are skipped."""
+    found, fenced = [], False
+    for number, line in enumerate(markdown_text.splitlines(), 1):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        prose = _CODE_SPAN.sub("", line)
+        dollars = [m.start() for m in _UNESCAPED_DOLLAR.finditer(prose)]
+        if len(dollars) >= 2 and any(prose[i + 1 : i + 2].isdigit() for i in dollars):
+            found.append((number, line))
+    return found
+
+
+def check_trainee_text(path: Path, nb: dict, text: str) -> list[Problem]:
+    """What a trainee would see wrongly: money rendered as maths, and facilitator notes in their edition."""
+    problems = []
+    for index, cell in enumerate(nb["cells"]):
+        if cell.get("cell_type") != "markdown":
+            continue
+        for number, line in currency_as_maths(cell_source(cell)):
+            problems.append(Problem(path, f"line {number} of the cell has two unescaped $ signs, so the amount "
+                                          f"between them renders as maths: write \\$ for money "
+                                          f"({line.strip()[:80]!r})", line=_cell_line(text, cell),
+                                    field=f"cell {index + 1}"))
+    edition = trainee_edition(nb)
+    for cell in edition["cells"]:
+        if is_facilitator_cell(cell) or looks_like_facilitator_notes(cell):
+            index = next((i for i, c in enumerate(nb["cells"]) if c.get("id") == cell.get("id")), None)
+            where = f"cell {index + 1}" if index is not None else "cells"
+            problems.append(Problem(path, "this cell reads as facilitator notes but would be in the trainee "
+                                          "edition: tag it `facilitator` (it then goes to the run sheet only)",
+                                    line=_cell_line(text, cell), field=where))
+    return problems
 
 
 def scenario_file(data: Path, scenario_id: str) -> Path:
@@ -64,6 +109,7 @@ def check_notebook(path: Path, paths: KitPaths, known_ids: dict[str, int]) -> li
     meta = lesson_metadata(nb)
     problems = validate_metadata(meta, path, text)
     problems += _check_cells(path, nb, text)
+    problems += check_trainee_text(path, nb, text)
     if problems and any(p.field and p.field.startswith("frontline.lesson") for p in problems):
         return problems
     lesson = Lesson.from_metadata(meta, path)

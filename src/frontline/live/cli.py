@@ -136,11 +136,20 @@ def export(folder: Path | None, db: str | None, out: Path) -> None:
               help="Open a browser on the presentation.")
 def present(notebook: Path, port: int, host: str, open_browser: bool) -> None:
     """Show a lesson or scenario notebook without its code (Voila), to project to the room."""
+    import contextlib
     import os
+    import tempfile
 
-    from frontline.live.present import voila_command
+    from frontline.kit import KitNotFoundError, kit_paths
+    from frontline.live.present import presentation_copy, voila_command
 
-    argv = voila_command(notebook, port=port, host=host, open_browser=open_browser)
+    # The room sees a presentation copy made in a private folder, with its own empty progress file.
+    folder = Path(tempfile.mkdtemp(prefix="frontline-present-"))
+    shown = presentation_copy(notebook, folder)
+    os.environ["FRONTLINE_PROGRESS"] = str(folder / "progress.json")
+    with contextlib.suppress(KitNotFoundError):  # a notebook outside any kit still presents
+        os.environ.setdefault("FRONTLINE_KIT", str(kit_paths(notebook.resolve().parent).root))
+    argv = voila_command(shown, port=port, host=host, open_browser=open_browser)
     click.echo(f"Presenting {notebook} at http://{host}:{port}/ (Ctrl+C to stop)")
     sys.stdout.flush()
     os.execvp(argv[0], argv)

@@ -23,7 +23,7 @@ from frontline.scenarios.empowerment import EmpowermentScenario
 from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, ScenarioError
 from frontline.scenarios.loader import KINDS, UnknownScenarioError, check_folder, list_scenarios, load_scenario
 from frontline.scenarios.ordering import OrderingScenario
-from frontline.scenarios.progress import ProgressStore, ProgressSummary
+from frontline.scenarios.progress import ProgressStore, ProgressSummary, current_trainee
 from frontline.scenarios.recovery import RecoveryScenario
 
 SCENARIO_CLASSES: dict[str, type[Scenario]] = {
@@ -47,7 +47,14 @@ def scenario(scenario_id: str, persona: str | None = None, *, store: ProgressSto
 
 def progress(store: ProgressStore | None = None, root: Path | None = None) -> ProgressSummary:
     """Your progress on every scenario (attempted, solved, hints used, best score), shown as a table."""
-    return ProgressSummary(store or ProgressStore(), list_scenarios(root))
+    ids = list_scenarios(root)
+    titles = {}
+    for sid in ids:
+        try:
+            titles[sid] = load_scenario(sid, root).data["title"]
+        except Exception:
+            continue
+    return ProgressSummary(store or ProgressStore(), ids, titles, trainee=current_trainee())
 
 
 __all__ = [

@@ -20,7 +20,7 @@ from frontline.learn.reveal import Reveal
 from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, ScenarioError, incomplete
 from frontline.scenarios.loader import ScenarioSpec
 from frontline.scenarios.progress import ProgressStore, ScenarioProgress
-from frontline.scenarios.widgets import button, markdown, notice, stylesheet
+from frontline.scenarios.widgets import SCENARIO_CLASS, button, focus_keeper, markdown, notice, stylesheet
 
 FULL_MARKS_CAP = 0.9
 
@@ -161,6 +161,7 @@ class Scenario:
         self._feedback = None
         self._reveal.hide_solution()
         self._notice = ""
+        self._worked_on = False
         self._refresh()
 
     # ----- for each kind to provide ----------------------------------------------------------------------------
@@ -198,15 +199,23 @@ class Scenario:
         return self.ui.root
 
     def _ui_action(self, action: Callable[[], Any]) -> Callable[..., None]:
-        """Wrap a callback so a refused action is shown as a notice in the widget instead of a traceback."""
+        """Wrap a callback so a refused action is shown as a notice in the widget instead of a traceback, and so
+        the keyboard focus stays in the widget when the pressed button is disabled or replaced (otherwise it falls
+        to the page, where JupyterLab's own shortcuts would take the next keys)."""
 
-        def run(*_args: Any) -> None:
+        def run(*args: Any) -> None:
             self._notice = ""
+            if action not in (self.retry, self.hint, self._ui_solution):
+                self._worked_on = True
+            pressed = args[0] if args and isinstance(args[0], w.Button) and self.ui is not None else None
+            keep_focus = focus_keeper(self.ui.root, pressed) if pressed is not None else None
             try:
                 action()
             except (AnswerTypeError, ScenarioError) as e:
                 self._notice = str(e)
             self._refresh()
+            if keep_focus is not None:
+                keep_focus()
 
         return run
 
@@ -222,9 +231,16 @@ class Scenario:
             ui.persona = w.Dropdown(options=options, value=self._persona, description="Customer persona",
                                     style={"description_width": "initial"}, layout=w.Layout(width="480px"))
             ui.persona_text = w.HTML()
-            ui.persona.observe(lambda change: self._ui_action(lambda: self.set_persona(change["new"]))(),
-                               names="value")
-            parts += [ui.persona, ui.persona_text]
+            ui.persona.observe(self._ui_persona_chosen, names="value")
+            # Switching persona starts the conversation again, so mid-attempt it asks first.
+            ui.persona_confirm_text = w.HTML()
+            ui.persona_switch = button("Switch and start again", "Play against the chosen customer from the start")
+            ui.persona_keep = button("Keep this customer", "Stay in the current conversation")
+            ui.persona_switch.on_click(self._ui_action(self._ui_persona_confirmed))
+            ui.persona_keep.on_click(self._ui_action(self._ui_persona_kept))
+            ui.persona_confirm = w.VBox([ui.persona_confirm_text, w.HBox([ui.persona_switch, ui.persona_keep])],
+                                        layout=w.Layout(display="none"))
+            parts += [ui.persona, ui.persona_confirm, ui.persona_text]
         ui.body = self._build_body()
         ui.submit = button("Submit", "Check your answer (Enter on the focused button)", "check", "primary")
         ui.hint = button("Hint", "Show the next hint", "lightbulb-o")
@@ -246,7 +262,47 @@ class Scenario:
         except OSError:
             self._record = None
         ui.root = w.VBox(parts)
+        ui.root.add_class(SCENARIO_CLASS)
         self._refresh()
+
+    _worked_on = False  # the trainee has answered something in this attempt (a persona switch would wipe it)
+    _pending_persona: str | None = None
+
+    def _ui_persona_chosen(self, change: dict[str, Any]) -> None:
+        chosen = change["new"]
+        if chosen == self._persona or self.ui is None:
+            return
+        if not self._worked_on:
+            self._ui_action(lambda: self.set_persona(chosen))()
+            return
+        self._pending_persona = chosen
+        name = self.spec.personas[chosen]["name"]
+        self.ui.persona_confirm_text.value = (
+            f'<p role="alert">⚠ Switching to {html.escape(name)} starts this conversation again: what you have '
+            "done so far is cleared. Switch anyway?</p>")
+        self.ui.persona_confirm.layout.display = "flex"
+        self.ui.persona_switch.focus()
+
+    def _ui_persona_confirmed(self) -> None:
+        chosen, self._pending_persona = self._pending_persona, None
+        self._close_persona_confirm()
+        if chosen:
+            self.set_persona(chosen)
+        self._worked_on = False
+        if self.ui is not None:
+            self.ui.persona.focus()
+
+    def _ui_persona_kept(self) -> None:
+        self._pending_persona = None
+        self._close_persona_confirm()
+        if self.ui is not None:
+            self.ui.persona.value = self._persona  # back to the customer being played
+            self.ui.persona.focus()
+
+    def _close_persona_confirm(self) -> None:
+        if self.ui is not None:
+            self.ui.persona_confirm.layout.display = "none"
+            self.ui.persona_confirm_text.value = ""
 
     def _ui_solution(self) -> None:
         if not self.solution_available:
@@ -269,7 +325,8 @@ class Scenario:
         record = self._record
         ui.record.value = "" if not record or not record.attempts else (
             f"<p><small>Your record here: {record.attempts} attempt(s), best score {record.best_score:.0%}"
-            f"{', ✔ solved' if record.solved else ''}. See all with <code>frontline.progress()</code>.</small></p>")
+            f"{', ✔ solved' if record.solved else ''}. The welcome lesson shows your progress on every scenario."
+            "</small></p>")
         ui.feedback.value = self._feedback.to_html() if self._feedback else ""
         shown = self.hints_shown
         ui.hints.value = "".join(f"<p><strong>Hint {i} of {self.hints_total}:</strong> {html.escape(text)}</p>"

@@ -170,7 +170,9 @@ class CalculatorScenario(Scenario):
     def _solution_text(self) -> str:
         task = self.data["task"]
         label = OUTPUT_LABELS.get(task["output"], (task["output"],))[0]
-        inputs = ", ".join(f"{k} = {v:g}" for k, v in task["inputs"].items())
+        # trainees read each slider's label, never its internal name
+        labels = {slider["name"]: slider["label"] for slider in self.data["sliders"]}
+        inputs = ", ".join(f"{labels.get(k, k)} at {v:g}" for k, v in task["inputs"].items())
         return (f"{self.data['solution']}\n\nWith {inputs}: {label} = "
                 f"{format_output(task['output'], self.expected, self.spec.settings.currency)}.")
 

@@ -16,7 +16,7 @@ import ipywidgets as w
 
 from frontline.scenarios.base import Scenario
 from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, ScenarioError
-from frontline.scenarios.widgets import WIDE, markdown, stable_shuffle, wrapping
+from frontline.scenarios.widgets import WIDE, markdown, sentence_button, stable_shuffle, wrapping
 
 WEIGHTS = {"issue": 0.5, "facts": 0.3, "open_first": 0.1, "summary": 0.1}
 PREMATURE_SUMMARY = "Hang on, I have hardly told you anything yet."
@@ -163,18 +163,14 @@ class DiagnosisScenario(Scenario):
         ui.budget = w.HTML()
         ui.question_buttons = {}
         rows = []
-        # Button captions cannot wrap (long ones are cut off), so each button has a short caption and the full
-        # question sits beside it as text; the tooltip repeats it for screen readers.
+        # The question itself is the button's caption (it wraps), so a screen reader announces what is asked.
         ui.question_order = [q["id"] for q in stable_shuffle(self.data["questions"], lambda q: q["id"], self.id)]
-        for number, qid in enumerate(ui.question_order, 1):
+        for qid in ui.question_order:
             question = self._question(qid)
-            btn = w.Button(description=f"Ask question {number}", tooltip=f"Ask: {question['text']}",
-                           layout=w.Layout(width="150px", flex="0 0 auto"))
+            btn = sentence_button(self._ask_caption(qid), f"Ask the customer: {question['text']}")
             btn.on_click(self._ui_action(lambda qid=question["id"]: self.ask(qid)))
             ui.question_buttons[question["id"]] = btn
-            text = w.HTML(f"<span><strong>{number}.</strong> {html.escape(question['text'])}</span>",
-                          layout=w.Layout(flex="1 1 auto"))
-            rows.append(w.HBox([btn, text]))
+            rows.append(btn)
         ui.transcript = w.HTML()
         issues = stable_shuffle(self.data["issues"], lambda i: i["id"], self.id)
         ui.issue = wrapping(w.RadioButtons(options=[(i["text"], i["id"]) for i in issues], value=None,
@@ -184,14 +180,20 @@ class DiagnosisScenario(Scenario):
         return w.VBox([ui.opening, ui.budget, w.HTML("<strong>Ask a question:</strong>"), *rows, ui.transcript,
                        ui.issue])
 
+    def _ask_caption(self, qid: str) -> str:
+        """A question's button caption; "asked" has its own symbol (◉), never the tick that means correct."""
+        question = self._question(qid)
+        # The question's kind (open, probing, ...) is not shown: recognising it is part of the skill practised.
+        state = "◉ Asked" if qid in self._asked else "Ask"
+        return f"{state}: {question['text']}"
+
     def _refresh_body(self) -> None:
         ui = self.ui
         left = self.questions_left
         ui.budget.value = f"<p>Questions left: <strong>{left} of {self.budget}</strong></p>"
         for qid, btn in ui.question_buttons.items():
             btn.disabled = qid in self._asked or left <= 0
-            number = ui.question_order.index(qid) + 1
-            btn.description = f"✔ Asked ({number})" if qid in self._asked else f"Ask question {number}"
+            btn.description = self._ask_caption(qid)
         lines = []
         for position, qid in enumerate(self._asked):
             question = self._question(qid)

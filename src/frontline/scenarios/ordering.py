@@ -9,6 +9,7 @@ submission counts. Every step out of place is named with its own "why".
 from __future__ import annotations
 
 import hashlib
+import html
 import itertools
 from bisect import bisect_left
 from itertools import combinations
@@ -177,5 +178,8 @@ class OrderingScenario(Scenario):
         if list(ui.list.options) != options:
             ui.list.options = options
             ui.list.value = selected if selected in self._order else None
+        # A list box cannot wrap its lines, so long steps are cut off there: the whole text of every step, in the
+        # current order, is written out below it.
+        steps = "".join(f"<li>{html.escape(self._text(s))}</li>" for s in self._order)
         ui.order_text.value = ("<p>Select a step in the list (arrow keys), then move it with the buttons. "
-                               f"{len(self._order)} steps.</p>")
+                               f"{len(self._order)} steps. Your order so far:</p><ol>{steps}</ol>")

@@ -1,7 +1,9 @@
-"""Each trainee's progress on the scenarios, kept in a local JSON file so it survives a kernel restart.
+"""Each named trainee's progress on the scenarios, kept in a local JSON file so it survives a kernel restart.
 
-Location: the ``FRONTLINE_PROGRESS`` environment variable (a file path) if set, else
-``$XDG_DATA_HOME/frontline/progress.json`` (``~/.local/share/frontline/progress.json``). The file is re-read before
+Progress belongs to a trainee, not to a computer account. Location: the ``FRONTLINE_PROGRESS`` environment variable
+(a file path; ``frontline lab`` sets it to the trainee's workspace) if set; else, when ``FRONTLINE_TRAINEE`` names a
+trainee, the progress file in that trainee's workspace; else ``$XDG_DATA_HOME/frontline/progress.json``
+(``~/.local/share/frontline/progress.json``), for scenarios played outside any workspace. The file is re-read before
 every update, so two notebooks open at once do not overwrite each other's records, and written atomically (a
 temporary file renamed over the old one), so a crash mid-write cannot leave half a file. A file that cannot be read
 is never wiped: it is moved aside to ``progress.corrupt-N.json`` and a warning names both paths.
@@ -32,8 +34,21 @@ def default_progress_path() -> Path:
     env = os.environ.get(PROGRESS_ENV_VAR)
     if env:
         return Path(env).expanduser()
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home) / "frontline" / "progress.json"
+    from frontline.workspace import TRAINEE_ENV_VAR, Workspace
+
+    trainee = os.environ.get(TRAINEE_ENV_VAR, "").strip()
+    if trainee:
+        return Workspace.for_trainee(trainee).progress_path
+    from frontline.kit import user_data_folder
+
+    return user_data_folder() / "progress.json"
+
+
+def current_trainee() -> str | None:
+    """The trainee whose progress is kept (``FRONTLINE_TRAINEE``), or None outside a named workspace."""
+    from frontline.workspace import TRAINEE_ENV_VAR
+
+    return os.environ.get(TRAINEE_ENV_VAR, "").strip() or None
 
 
 @dataclass
@@ -140,15 +155,19 @@ class ProgressStore:
 class ProgressSummary:
     """What ``frontline.progress()`` returns: a table of every scenario, shown as a widget in a notebook."""
 
-    def __init__(self, store: ProgressStore, scenario_ids: list[str]):
+    def __init__(self, store: ProgressStore, scenario_ids: list[str], titles: dict[str, str] | None = None,
+                 trainee: str | None = None):
         self.store = store
+        self.trainee = trainee
+        titles = titles or {}
         records = store.all()
         ids = list(scenario_ids) + sorted(set(records) - set(scenario_ids))
         self.rows = []
         for sid in ids:
             entry = records.get(sid, ScenarioProgress())
             status = "✔ solved" if entry.solved else ("◐ attempted" if entry.attempts else "· not started")
-            self.rows.append({"scenario": sid, "status": status, "attempts": entry.attempts,
+            # trainees read the scenario's title; its id is only a fallback for a scenario no longer in the kit
+            self.rows.append({"id": sid, "scenario": titles.get(sid, sid), "status": status, "attempts": entry.attempts,
                               "hints used": entry.hints_used, "best score": entry.best_score})
 
     @property
@@ -161,18 +180,19 @@ class ProgressSummary:
 
     @property
     def headline(self) -> str:
-        return (f"Solved {self.solved} of {len(self.rows)} scenarios; attempted {self.attempted}; "
-                f"{sum(r['hints used'] for r in self.rows)} hint(s) used. Progress file: {self.store.path}")
+        whose = f"{self.trainee}: s" if self.trainee else "S"
+        return (f"{whose}olved {self.solved} of {len(self.rows)} scenarios; attempted {self.attempted}; "
+                f"{sum(r['hints used'] for r in self.rows)} hint(s) used.")
 
     @property
     def frame(self):
         import pandas as pd
 
-        return pd.DataFrame(self.rows, columns=["scenario", "status", "attempts", "hints used", "best score"])
+        return pd.DataFrame(self.rows, columns=["id", "scenario", "status", "attempts", "hints used", "best score"])
 
     def __str__(self) -> str:
         lines = [self.headline]
-        lines += [f"{r['status']:<14} {r['scenario']:<40} attempts {r['attempts']}, hints {r['hints used']}, "
+        lines += [f"{r['status']:<14} {r['scenario']:<50} attempts {r['attempts']}, hints {r['hints used']}, "
                   f"best {r['best score']:.0%}" for r in self.rows]
         return "\n".join(lines)
 

@@ -17,7 +17,7 @@ import ipywidgets as w
 
 from frontline.scenarios.base import FULL_MARKS_CAP, Scenario
 from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, ScenarioError
-from frontline.scenarios.widgets import meter
+from frontline.scenarios.widgets import meter, sentence_button
 
 LAST = ("listen", "apologize", "solve", "thank")
 HEARD = ("hear", "empathize", "apologize", "resolve", "diagnose")
@@ -159,7 +159,9 @@ class RecoveryScenario(Scenario):
             lines.append(f"<p><strong>Customer:</strong> {html.escape(self._persona_value(node, 'customer'))}<br>"
                          f"<strong>You:</strong> {html.escape(said)} "
                          f"<em>(mood {step['mood_change']:+d})</em></p>")
-        lines.append(f"<p><strong>Customer:</strong> {html.escape(self.customer_line)}</p>")
+        # An ending is narration (what happened next), not something the customer says.
+        speaker = "What happened" if self._ending else "Customer"
+        lines.append(f"<p><strong>{speaker}:</strong> {html.escape(self.customer_line)}</p>")
         if self._ending:
             lines.append("<p><strong>The conversation has ended.</strong> Submit for the debrief.</p>")
         ui.transcript.value = "".join(lines)
@@ -168,13 +170,10 @@ class RecoveryScenario(Scenario):
             ui.reply_key = key
             ui.reply_buttons = {}
             rows = []
-            # Short button captions (long ones would be cut off) with the full reply as text beside each.
-            for number, reply_id in enumerate(self.replies, 1):
-                btn = w.Button(description=f"Say reply {number}", tooltip=f"Say: {self.reply_text(reply_id)}",
-                               layout=w.Layout(width="130px", flex="0 0 auto"))
+            # The reply itself is the button's caption (it wraps), so a screen reader announces what is said.
+            for reply_id in self.replies:
+                btn = sentence_button(f"Say: {self.reply_text(reply_id)}", "Say this to the customer")
                 btn.on_click(self._ui_action(lambda rid=reply_id: self.reply(rid)))
                 ui.reply_buttons[reply_id] = btn
-                rows.append(w.HBox([btn, w.HTML(f"<span><strong>{number}.</strong> "
-                                                f"{html.escape(self.reply_text(reply_id))}</span>",
-                                                layout=w.Layout(flex="1 1 auto"))]))
+                rows.append(btn)
             ui.reply_box.children = tuple(rows)
