@@ -113,16 +113,16 @@ def net_promoter_score(tables: Tables, table: str, column: str = "nps", where: S
 
 
 @COMPUTATIONS.register("median_lifetime_value")
-def median_lifetime_value(tables: Tables, retention: float, per_month: str = "margin") -> float:
-    """The five-year value of the median customer at a monthly ``retention``, from the median monthly margin
-    (``per_month: revenue`` uses revenue instead, a common mistake)."""
+def median_lifetime_value(tables: Tables, retention: float, discount: float, per_month: str = "margin") -> float:
+    """The lifetime value of the median customer at a monthly ``retention`` and monthly ``discount`` rate, from
+    the median monthly margin (``per_month: revenue`` uses revenue instead, a common mistake)."""
     from frontline.lessons.measures import lifetime_value
 
     customers = tables["customers"]
     monthly = customers["monthly_revenue"]
     if per_month == "margin":
         monthly = monthly * customers["gross_margin"]
-    return lifetime_value(float(monthly.median()), retention)
+    return float(lifetime_value(float(monthly.median()), retention, discount))
 
 
 @COMPUTATIONS.register("most_common")
