@@ -95,8 +95,8 @@ def test_an_answer_or_mistake_gives_exactly_one_source(small_kit):
     target.write_text(text)
     problems = [str(p) for p in read_question_file(target, KitPaths(small_kit))[1]]
     assert any("field 'questions[4].answer.params': 'params' go with a 'computation'" in p for p in problems)
-    assert any("field 'questions[0].mistakes[0]': give exactly one of 'computation', 'scale', 'value', not "
-               "'scale' and 'value'" in p for p in problems), problems
+    assert any("field 'questions[0].mistakes[0]': give exactly one of 'computation', 'scale', 'round', 'value', "
+               "not 'scale' and 'value'" in p for p in problems), problems
     target.write_text((FIXTURES / "practice.yaml").read_text().replace("lesson: 03_diagnosis\n",
                                                                        "lesson: 03_diagnosis\nexercise: diagnosis\n"))
     problems = [str(p) for p in read_question_file(target, KitPaths(small_kit))[1]]
@@ -234,6 +234,59 @@ def test_series_question_accepts_a_series_or_a_mapping(practice, capsys):
     assert said(capsys, lambda: q.check({"high street": 0.3333, "station": 1})) == "✔ correct."
     assert said(capsys, lambda: q.check({"station": 1.0})).startswith("✘ not quite")
     assert said(capsys, lambda: q.check(0.5)).startswith("✘ not quite")
+
+
+def test_recognisable_slips_get_their_own_feedback(practice, capsys):
+    share = practice("repeat_share")
+    for percent in (25.37, 25, 25.4):  # typed as a percentage, rounded or not
+        assert said(capsys, lambda p=percent: share.check(p)) == (
+            f"✘ not quite: {percent}. That looks like a percentage; give a fraction.")
+    assert said(capsys, lambda: share.check(0.25)) == "✔ correct."  # a whole percent is close enough
+    assert said(capsys, lambda: share.check(30)).startswith("✘ not quite: 30 is not what the data give")
+    gap = practice("gap_points")
+    assert said(capsys, lambda: gap.check(-12.34)).endswith("That is the gap the wrong way round.")
+    assert said(capsys, lambda: gap.check(12)) == (
+        "✘ not quite: 12. That is rounded to a whole number of points; give one decimal place.")
+    assert said(capsys, lambda: gap.check(12.3)) == "✔ correct."
+    by_shop = practice("late_by_shop_with_slips", orders=ORDERS)
+    assert said(capsys, lambda: by_shop.check({"high_street": 33, "station": 100})).endswith(
+        "Those look like percentages; give fractions.")
+    assert said(capsys, lambda: by_shop.check(ORDERS.groupby("shop")["late"].sum())).endswith(
+        "Those are numbers of late orders; give each shop's share.")
+
+
+def test_a_wrong_answer_is_shown_as_plain_numbers(practice, capsys):
+    import numpy as np
+
+    shown = said(capsys, lambda: practice("repeat_share").check(np.float64(0.75)))
+    assert shown.startswith("✘ not quite: 0.75 is not") and "np." not in shown and "float" not in shown
+
+
+def test_round_and_scale_fit_only_their_kinds_and_tests_only_exercises(small_kit):
+    target = use_fixture(small_kit, "practice.yaml")
+    text = target.read_text().replace("      - round: 0\n", "      - round: 0\n        test: between\n")
+    text = text.replace("    accept: [the high street shop]\n", "    accept: [the high street shop]\n    mistakes:\n"
+                        "      - {round: 1, feedback: Rounded.}\n")
+    target.write_text(text)
+    problems = [str(p) for p in read_question_file(target, KitPaths(small_kit))[1]]
+    assert any("field 'questions[1].mistakes[0].round': 'round' applies to number questions only" in p
+               for p in problems), problems
+    assert any("field 'questions[6].mistakes[1].test': 'test' belongs to exercise self-checks' mistakes" in p
+               for p in problems), problems
+
+
+def test_an_exercise_mistake_needs_a_known_test(small_kit):
+    target = small_kit / "data" / "questions" / "retention_measurement.yaml"
+    text = target.read_text()
+    text = text.replace("      - test: call_gives\n        params: {args: [120.0", "      - test: call_givs\n"
+                        "        params: {args: [120.0", 1)
+    text = text.replace("      - test: call_gives\n        params: {args: [10], value: [260, 260]}",
+                        "      - scale: 100", 1)
+    target.write_text(text)
+    problems = [str(p) for p in read_question_file(target, KitPaths(small_kit))[1]]
+    assert any("field 'questions[0].mistakes[0].test': no property test 'call_givs'" in p for p in problems), problems
+    assert any("field 'questions[2].mistakes[0].scale': 'scale' belongs to lesson questions" in p for p in problems)
+    assert any("field 'questions[2].mistakes[0]': an exercise's mistake needs a 'test'" in p for p in problems)
 
 
 def test_a_question_needs_exactly_the_tables_it_names(practice):

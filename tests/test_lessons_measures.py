@@ -6,11 +6,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from pathlib import Path
+
+import nbformat
 import pandas as pd
 import pytest
 
+from frontline.learn.computations import Tables
+from frontline.learn.registry import COMPUTATIONS
 from frontline.lessons.charts import bar_chart, line_chart, pareto_chart
 from frontline.lessons.measures import bootstrap_interval, csat, lifetime_value, nps
+from frontline.scenarios import models
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_nps_and_csat_follow_their_definitions():
@@ -28,12 +36,43 @@ def test_bootstrap_interval_is_reproducible_and_brackets_the_estimate():
     assert low < nps(scores) < high
 
 
-def test_lifetime_value_matches_a_hand_sum_and_rejects_bad_input():
-    # 3 months, retention 0.5, no discounting: 10 + 5 + 2.5
-    assert lifetime_value(10, 0.5, annual_discount_rate=0.0, months=3) == pytest.approx(17.5)
-    assert lifetime_value(10, 0.9, months=60) > lifetime_value(10, 0.8, months=60)
-    with pytest.raises(ValueError, match="monthly_retention"):
-        lifetime_value(10, 1.5)
+def test_lifetime_value_is_the_sum_of_discounted_expected_margins_and_rejects_bad_input():
+    # m + m·r/(1 + d) + m·r²/(1 + d)² + ..., summed far enough to converge
+    margin, retention, discount = 30.0, 0.9, 0.01
+    by_hand = sum(margin * retention**t / (1 + discount) ** t for t in range(2000))
+    assert lifetime_value(margin, retention, discount) == pytest.approx(by_hand)
+    assert lifetime_value(100, 0.0, 0.0) == pytest.approx(100)  # only this month
+    assert lifetime_value(10, 0.96, 0.01) > lifetime_value(10, 0.95, 0.01)
+    margins = pd.Series([10.0, 20.0])
+    assert list(lifetime_value(margins, 0.97, 0.01)) == pytest.approx([252.5, 505])
+    for bad in (97, 1.0, -0.1):  # a percentage typed for a fraction, certain retention, a negative rate
+        with pytest.raises(ValueError, match="monthly retention is a fraction"):
+            lifetime_value(10, bad, 0.01)
+    with pytest.raises(ValueError, match=r"such as 0\.01 for 1%"):
+        lifetime_value(10, 0.97, 1)
+
+
+def exercise_model_clv():
+    """The model answer of the retention_measurement exercise's ``clv`` cell, as its source notebook defines it."""
+    notebook = nbformat.read(REPO / "exercises" / "retention_measurement" / "retention_measurement.ipynb",
+                             as_version=4)
+    (cell,) = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "clv"]
+    namespace: dict = {}
+    exec(cell.source, namespace)
+    return namespace["clv"]
+
+
+@pytest.mark.parametrize(("margin", "retention", "discount"), [
+    (20.0, 0.97, 0.01), (12.5, 0.9, 0.0), (80.0, 0.0, 0.02), (33.0, 0.99, 0.005)])
+def test_lesson_calculator_and_exercise_share_one_lifetime_value(margin, retention, discount):
+    lesson = lifetime_value(margin, retention, discount)
+    calculator = models.lifetime_value(margin, retention, discount)["clv"]
+    exercise = exercise_model_clv()(margin * 2, 0.5, retention, discount)  # revenue x gross margin = margin
+    question = COMPUTATIONS.get("median_lifetime_value").function(
+        Tables({"customers": pd.DataFrame({"monthly_revenue": [margin * 4], "gross_margin": [0.25]})}),
+        retention=retention, discount=discount)
+    assert lesson == pytest.approx(calculator) == pytest.approx(exercise) == pytest.approx(question)
+    assert lesson == pytest.approx(margin * (1 + discount) / (1 + discount - retention))
 
 
 def test_pareto_chart_stars_the_vital_few_and_labels_bars():

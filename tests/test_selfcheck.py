@@ -172,3 +172,131 @@ def test_a_graded_self_check_never_shows_a_solution(capsys):
     check.solution()
     out = capsys.readouterr().out
     assert "There is no worked solution here" in out and "Solution:" not in out
+
+
+# --- known mistakes: recognised by a property of the answer, each with its own explanation ----------------------
+
+def classifier(strip=True, lower=True, openers=True, summary_first=True):
+    """The exercise's question classifier, with one of its rules left out (as a trainee might)."""
+    def classify(text):
+        text = text.strip() if strip else text
+        text = text.lower() if lower else text
+        summary = text.startswith(("so, to check", "let me summarise")) or "have i got that right" in text.lower()
+        if summary_first and summary:
+            return "summary"
+        rest = text
+        for opener in ("could you ", "can you ", "would you ", "please "):
+            if openers and rest.startswith(opener):
+                rest = rest[len(opener):]
+        if rest.startswith(("tell", "explain", "describe", "walk me through")):
+            return "open"
+        if rest.split(" ")[0] in {"is", "are", "was", "were", "do", "does", "did", "can", "could", "have", "has",
+                                  "will", "would", "should"}:
+            return "closed"
+        return "summary" if summary else "probing"
+    return classify
+
+
+def decider(safety_first=True, limit_included=True, day_90_in_time=True):
+    """The exercise's goodwill policy, with one rule slipped."""
+    def decide(amount, days, repeat_failure=False, safety_issue=False):
+        if amount < 0 or days < 0:
+            raise ValueError("negative")
+        if safety_first and safety_issue:
+            return "escalate"
+        if days > 90 or (days == 90 and not day_90_in_time):
+            return "refuse"
+        limit = 100 if repeat_failure else 50
+        if amount < limit or (amount == limit and limit_included):
+            return "approve"
+        return "escalate" if amount <= 500 or safety_issue else "refuse"
+    return decide
+
+
+def percent(value):
+    """Fractions typed as percentages."""
+    if isinstance(value, pd.Series):
+        return value * 100
+    if isinstance(value, tuple):
+        return tuple(v * 100 for v in value)
+    return {k: v * 100 for k, v in value.items()}
+
+
+def share_of_total(counts):
+    counts = dict(counts)
+    total = sum(counts.values())
+    return {k: v / total for k, v in counts.items()}
+
+
+def pareto_in_percent(pareto):
+    return pareto.assign(share=pareto["share"] * 100, cumulative_share=pareto["cumulative_share"] * 100)
+
+
+# (self-check, the mistake's test parameters) -> the trainee's slipped answer, built from the model answer
+SLIPS = {
+    ("capstone.baseline", "fcr_rate"): lambda m: {**m, "fcr_rate": m["fcr_rate"] * 100},
+    ("capstone.baseline", "csat_top2_share"): lambda m: {**m, "csat_top2_share": m["csat_top2_share"] * 100},
+    ("capstone.baseline", "churn_rate_repeat"): lambda m: {**m, "churn_rate_repeat": m["churn_rate_repeat"] * 100},
+    ("diagnosis.classify_question", "Have I got that right?"): lambda m: classifier(summary_first=False),
+    ("diagnosis.classify_question", "Could you walk me through the bill?"): lambda m: classifier(openers=False),
+    ("diagnosis.classify_question", "DESCRIBE the noise, please."): lambda m: classifier(lower=False),
+    ("diagnosis.classify_question", "   did the parcel arrive?"): lambda m: classifier(strip=False),
+    ("diagnosis.funnel_counts", 1): share_of_total,
+    ("diagnosis.fcr_by_summary", 1.5): percent,
+    ("empowerment.decide", 10): lambda m: decider(safety_first=False),
+    ("empowerment.decide", 50): lambda m: decider(limit_included=False),
+    ("empowerment.decide", 30): lambda m: decider(day_90_in_time=False),
+    ("empowerment.decision_counts", 1): share_of_total,
+    ("empowerment.frontline_cost", -1.0e12): lambda m: -m,
+    ("problem_solving.pareto", 100): pareto_in_percent,
+    ("problem_solving.repeat_rate", 1.5): percent,
+    ("retention_measurement.clv", 600): lambda m: lambda rev, gm, r, d: rev * (1 + d) / (1 + d - r),
+    ("retention_measurement.clv", 300): lambda m: lambda rev, gm, r, d: rev * gm / (1 - r),
+    ("retention_measurement.clv", 250): lambda m: lambda rev, gm, r, d: rev * gm / (1 + d - r),
+    ("retention_measurement.clv", 225): lambda m: lambda rev, gm, r, d: rev * gm * r / (1 + d - r),
+    ("retention_measurement.silent_and_total", (260, 260)): lambda m: lambda n: (26 * n, 26 * n),
+    ("retention_measurement.silent_and_total", (10, 270)): lambda m: lambda n: (n, 27 * n),
+    ("retention_measurement.nps_interval", -1): lambda m: (m[0] / 100, m[1] / 100),
+    ("retention_measurement.response_rate_by_csat", 1.5): percent,
+}
+
+
+def slip_key(check_id, params):
+    """What tells one mistake of a self-check from another in ``SLIPS``."""
+    if "args" in params:
+        args, value = params["args"], params["value"]
+        return (check_id, args[0]) if isinstance(value, str) or check_id.endswith("decide") else (
+            (check_id, tuple(value)) if isinstance(value, list) else (check_id, value))
+    for name in ("key", "total", "value", "low"):
+        if name in params:
+            return check_id, params[name]
+    raise AssertionError(f"no slip key for {check_id} {params}")
+
+
+def known_mistakes():
+    """(exercise, self-check, mistake) for every known mistake of every exercise."""
+    return [(name, check.id.split(".", 1)[1], mistake) for name in EXERCISES
+            for check in selfcheck.exercise(name).checks for mistake in check._spec.get("mistakes", [])]
+
+
+def test_every_known_mistake_has_a_slip_to_test_it():
+    keys = [slip_key(f"{name}.{check}", mistake.get("params", {})) for name, check, mistake in known_mistakes()]
+    assert len(keys) == len(set(keys)) and set(keys) == set(SLIPS), set(keys) ^ set(SLIPS)
+
+
+@pytest.mark.parametrize(("name", "check_name", "mistake"), known_mistakes(),
+                         ids=lambda v: v if isinstance(v, str) else v.get("test"))
+def test_each_known_mistake_is_recognised_and_explained(name, check_name, mistake, source_namespaces, capsys):
+    check = getattr(selfcheck.exercise(name), check_name)
+    model = source_namespaces[name][check.answer_name]
+    wrong = SLIPS[slip_key(check.id, mistake.get("params", {}))](model)
+    check.check({check.answer_name: wrong})
+    said = capsys.readouterr().out.strip()
+    assert said == f"✘ not yet: {mistake['feedback']}"
+    assert not any(token in said for token in ("`", "()", "def ", "np.", "_")), said  # plain words only
+
+
+def test_a_right_answer_is_never_taken_for_a_known_mistake(source_namespaces):
+    for name, check_name, mistake in known_mistakes():
+        check = getattr(selfcheck.exercise(name), check_name)
+        assert check._known_mistake(source_namespaces[name][check.answer_name]) is None, (check.id, mistake)

@@ -83,6 +83,13 @@ def share_by_group(tables: Tables, table: str, by: str, condition: Sequence[Cond
     return rows_matching(frame, condition).groupby(frame[by], observed=True).mean()
 
 
+@COMPUTATIONS.register("count_by_group")
+def count_by_group(tables: Tables, table: str, by: str, condition: Sequence[Condition]) -> pd.Series:
+    """For each value of the column ``by``, the number of its rows that meet ``condition``."""
+    frame = tables[table]
+    return rows_matching(frame, condition).groupby(frame[by], observed=True).sum()
+
+
 @COMPUTATIONS.register("mean_gap")
 def mean_gap(tables: Tables, table: str, column: str, by: str, first: Any, second: Any, scale: float = 1.0) -> float:
     """The mean of ``column`` in the group ``by == first`` minus that in ``by == second``, times ``scale``
@@ -97,10 +104,22 @@ def top_share(tables: Tables, table: str, column: str, top: int) -> float:
     return float(tables[table][column].value_counts(normalize=True).iloc[:top].sum())
 
 
+@COMPUTATIONS.register("top_count")
+def top_count(tables: Tables, table: str, column: str, top: int) -> int:
+    """The number of rows taken by the ``top`` most frequent values of ``column``."""
+    return int(tables[table][column].value_counts().iloc[:top].sum())
+
+
 @COMPUTATIONS.register("highest_mean")
 def highest_mean(tables: Tables, table: str, column: str, by: str) -> str:
     """The value of ``by`` whose rows have the highest mean ``column`` (its label as text)."""
     return str(tables[table].groupby(by, observed=True)[column].mean().idxmax())
+
+
+@COMPUTATIONS.register("lowest_mean")
+def lowest_mean(tables: Tables, table: str, column: str, by: str) -> str:
+    """The value of ``by`` whose rows have the lowest mean ``column`` (its label as text)."""
+    return str(tables[table].groupby(by, observed=True)[column].mean().idxmin())
 
 
 @COMPUTATIONS.register("nps")
@@ -113,16 +132,16 @@ def net_promoter_score(tables: Tables, table: str, column: str = "nps", where: S
 
 
 @COMPUTATIONS.register("median_lifetime_value")
-def median_lifetime_value(tables: Tables, retention: float, per_month: str = "margin") -> float:
-    """The five-year value of the median customer at a monthly ``retention``, from the median monthly margin
-    (``per_month: revenue`` uses revenue instead, a common mistake)."""
+def median_lifetime_value(tables: Tables, retention: float, discount: float, per_month: str = "margin") -> float:
+    """The lifetime value of the median customer at a monthly ``retention`` and monthly ``discount`` rate, from
+    the median monthly margin (``per_month: revenue`` uses revenue instead, a common mistake)."""
     from frontline.lessons.measures import lifetime_value
 
     customers = tables["customers"]
     monthly = customers["monthly_revenue"]
     if per_month == "margin":
         monthly = monthly * customers["gross_margin"]
-    return lifetime_value(float(monthly.median()), retention)
+    return float(lifetime_value(float(monthly.median()), retention, discount))
 
 
 @COMPUTATIONS.register("most_common")

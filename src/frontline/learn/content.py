@@ -28,7 +28,8 @@ from frontline.scenarios.yamlsource import KeyPath, LocatedData, read_yaml
 SCHEMA_FILE = Path(__file__).with_name("questions.schema.json")
 LESSON_TYPES = ("number", "text", "choice", "series")
 EXERCISE_ONLY = ("answer_name", "properties", "digest", "call_with")
-LESSON_ONLY = ("task", "answer", "given", "tolerance", "accept", "options", "solution", "mistakes")
+LESSON_ONLY = ("task", "answer", "given", "tolerance", "accept", "options", "solution")
+MISTAKE_SOURCES = ("computation", "scale", "round", "value")
 
 
 @dataclass(frozen=True)
@@ -200,13 +201,18 @@ def _lesson_question_problems(located: LocatedData, where: KeyPath, question: di
                 problems += _computation_problems(located, (*where, "answer"), answer["computation"],
                                                   answer.get("params", {}), given)
     for mi, mistake in enumerate(question.get("mistakes", [])):
-        found = _one_source_problems(located, (*where, "mistakes", mi), mistake, ("computation", "scale", "value"))
+        problems += _not_allowed(located, (*where, "mistakes", mi), mistake, ("test",),
+                                 "belongs to exercise self-checks' mistakes")
+        found = _one_source_problems(located, (*where, "mistakes", mi), mistake, MISTAKE_SOURCES)
         problems += found
         if not found and "computation" in mistake:
             problems += _computation_problems(located, (*where, "mistakes", mi), mistake["computation"],
                                               mistake.get("params", {}), given)
-        if "scale" in mistake and kind != "number":
-            problems.append(located.problem((*where, "mistakes", mi, "scale"), "'scale' applies to number "
+        if "scale" in mistake and kind not in ("number", "series"):
+            problems.append(located.problem((*where, "mistakes", mi, "scale"), "'scale' applies to number and "
+                                                                               "series questions only"))
+        if "round" in mistake and kind != "number":
+            problems.append(located.problem((*where, "mistakes", mi, "round"), "'round' applies to number "
                                                                                "questions only"))
     return problems
 
@@ -220,13 +226,22 @@ def _exercise_question_problems(located: LocatedData, where: KeyPath, question: 
     if "answer_name" not in question:
         problems.append(Problem(located.file, "required field 'answer_name' is missing", line=located.line(where),
                                 field=f"questions[{where[1]}].answer_name"))
-    for pi, prop in enumerate(question.get("properties", [])):
+    tests = [("properties", pi, prop) for pi, prop in enumerate(question.get("properties", []))]
+    for mi, mistake in enumerate(question.get("mistakes", [])):
+        problems += _not_allowed(located, (*where, "mistakes", mi), mistake, MISTAKE_SOURCES,
+                                 "belongs to lesson questions (an exercise's mistake is recognised by a 'test')")
+        if "test" in mistake:
+            tests.append(("mistakes", mi, mistake))
+        else:
+            problems.append(located.problem((*where, "mistakes", mi), "an exercise's mistake needs a 'test' that "
+                                                                      "recognises it"))
+    for field, pi, prop in tests:
         if prop["test"] not in PROPERTIES:
-            problems.append(located.problem((*where, "properties", pi, "test"), f"no property test {prop['test']!r};"
+            problems.append(located.problem((*where, field, pi, "test"), f"no property test {prop['test']!r};"
                                             f" known: {', '.join(PROPERTIES.names())}"))
             continue
         for param, message in PROPERTIES.get(prop["test"]).parameter_problems(prop.get("params", {})):
-            problems.append(located.problem((*where, "properties", pi, "params", *([param] if param else [])),
+            problems.append(located.problem((*where, field, pi, "params", *([param] if param else [])),
                                             message))
     if question.get("digest", True):
         from frontline.selfcheck import stored_digests

@@ -120,6 +120,23 @@ def _same(kind: str, answer: Any, expected: Any, tolerance: float, accept: tuple
     return False
 
 
+def _scaled(value: Any, factor: float) -> Any:
+    """A number, or each value of a mapping or Series, times ``factor`` (None when there is nothing to scale)."""
+    mapping = _as_mapping(value)
+    if mapping is not None:
+        numbers = {k: _number(v) for k, v in mapping.items()}
+        return None if None in numbers.values() else {k: v * factor for k, v in numbers.items()}
+    number = _number(value)
+    return None if number is None else number * factor
+
+
+def _shown(answer: Any) -> str:
+    """The answer as the trainee would write it: plain numbers and words, at most about 80 characters."""
+    plain = _jsonable(answer)
+    text = repr(int(plain) if isinstance(plain, float) and plain.is_integer() else plain)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
 def _jsonable(answer: Any) -> Any:
     mapping = _as_mapping(answer)
     if mapping is not None:
@@ -196,18 +213,28 @@ class Question(Learner):
         accept = tuple(self._spec.get("accept", ()))
         if _same(self.kind, answer, self._expected_value(), tolerance, accept):
             return Verdict(True, f"{PASS} correct.")
-        shown = answer if len(repr(answer)) <= 80 else f"{repr(answer)[:77]}..."
+        shown = _shown(answer)
         for mistake in self._spec.get("mistakes", []):
-            if _same(self.kind, answer, self._mistaken_value(mistake), tolerance):
-                return Verdict(False, f"{FAIL} not quite: {shown!r}. {mistake['feedback']}")
+            if self._matches(answer, mistake, tolerance):
+                return Verdict(False, f"{FAIL} not quite: {shown}. {mistake['feedback']}")
         if self.kind == "number" and _number(answer) is None:
-            return Verdict(False, f"{FAIL} not quite: the answer should be a number, not {shown!r}.")
-        return Verdict(False, f"{FAIL} not quite: {shown!r} is not what the data give. Check your steps, or ask "
+            return Verdict(False, f"{FAIL} not quite: the answer should be a number, not {shown}.")
+        return Verdict(False, f"{FAIL} not quite: {shown} is not what the data give. Check your steps, or ask "
                               f"for a hint.")
+
+    def _matches(self, answer: Any, mistake: Mapping[str, Any], tolerance: float) -> bool:
+        """Whether ``answer`` is the known mistake. A scaled answer is also compared in the right answer's units, so
+        a percentage rounded as the fraction may be (25 for 0.2537) is still recognised as a percentage."""
+        if "scale" in mistake and _same(self.kind, _scaled(answer, 1 / mistake["scale"]), self._expected_value(),
+                                        tolerance):
+            return True
+        return _same(self.kind, answer, self._mistaken_value(mistake), tolerance)
 
     def _mistaken_value(self, mistake: Mapping[str, Any]) -> Any:
         if "scale" in mistake:
-            return mistake["scale"] * _number(self._expected_value())
+            return _scaled(self._expected_value(), mistake["scale"])
+        if "round" in mistake:
+            return round(_number(self._expected_value()), mistake["round"])
         return self._compute(mistake)
 
     def check(self, answer: Any = ...) -> None:
@@ -263,25 +290,44 @@ class SelfCheck(Learner):
         return answer
 
     def evaluate(self, namespace: Mapping[str, Any] | None = None) -> Verdict:
-        """Judge the answer found in ``namespace`` (default: the caller's globals); never raises."""
-        from frontline.selfcheck import digest, stored_digests
-
+        """Judge the answer found in ``namespace`` (default: the caller's globals); never raises. A wrong answer
+        that shows a known mistake gets that mistake's explanation."""
         answer = self._find_answer(namespace)
         if answer is _MISSING:
             return Verdict(False, f"{FAIL} your answer is not there yet: run the cell where you wrote it, then "
                                   f"check again.")
         try:
-            for prop in self._spec.get("properties", []):
-                if not PROPERTIES.get(prop["test"]).function(answer, **prop.get("params", {})):
-                    return Verdict(False, f"{FAIL} not yet: {prop['message']}.")
-            stored = stored_digests().get(self.id) if self._spec.get("digest", True) else None
-            if stored is not None and digest(self.id, self.value_to_digest(answer), stored["places"]) != \
-                    stored["digest"]:
-                return Verdict(False, f"{FAIL} not yet: the value does not match. Check your steps, or ask for a "
-                                      f"hint.")
+            problem = self._problem(answer)
         except Exception as e:  # a broken answer is the trainee's to fix, not a crash of the self-check
             return Verdict(False, f"{FAIL} checking your answer raised an error: {type(e).__name__}: {e}")
-        return Verdict(True, f"{PASS} looks right. (A self-check is not the grade: hidden tests check more.)")
+        if problem is None:
+            return Verdict(True, f"{PASS} looks right. (A self-check is not the grade: hidden tests check more.)")
+        mistake = self._known_mistake(answer)
+        return Verdict(False, f"{FAIL} not yet: {mistake if mistake is not None else problem}")
+
+    def _problem(self, answer: Any) -> str | None:
+        """What is wrong with the answer in general terms (a failed property, or a value that does not match)."""
+        from frontline.selfcheck import digest, stored_digests
+
+        for prop in self._spec.get("properties", []):
+            if not PROPERTIES.get(prop["test"]).function(answer, **prop.get("params", {})):
+                return f"{prop['message']}."
+        stored = stored_digests().get(self.id) if self._spec.get("digest", True) else None
+        if stored is not None and digest(self.id, self.value_to_digest(answer), stored["places"]) != stored["digest"]:
+            return "the value does not match. Check your steps, or ask for a hint."
+        return None
+
+    def _known_mistake(self, answer: Any) -> str | None:
+        """The explanation of the first known mistake the (wrong) answer shows, recognised by a property of the
+        answer, never by comparing it with the right one."""
+        for mistake in self._spec.get("mistakes", []):
+            try:
+                recognised = PROPERTIES.get(mistake["test"]).function(answer, **mistake.get("params", {}))
+            except Exception:  # an answer too broken for this test simply does not show this mistake
+                recognised = False
+            if recognised:
+                return mistake["feedback"]
+        return None
 
     def check(self, namespace: Mapping[str, Any] | None = None) -> None:
         """Show the verdict on the trainee's answer."""

@@ -116,3 +116,31 @@ def list_of_text(answer: Any) -> bool:
 def increasing_pair(answer: Any) -> bool:
     """The answer is a pair (low, high) with low below high."""
     return len(answer) == 2 and float(answer[0]) < float(answer[1])
+
+
+@PROPERTIES.register("values_between")
+def values_between(answer: Any, low: float, high: float) -> bool:
+    """Every value of the answer lies from ``low`` to ``high`` (1 to 100: shares typed as percentages)."""
+    values = _values(answer)
+    return bool(values) and all(low <= float(v) <= high for v in values)
+
+
+def _alike(got: Any, want: Any) -> bool:
+    if isinstance(want, list | tuple):
+        return isinstance(got, list | tuple) and len(got) == len(want) and all(map(_alike, got, want))
+    if isinstance(want, str) or isinstance(got, str):
+        return got == want
+    return abs(float(got) - float(want)) < 1e-6
+
+
+@PROPERTIES.register("call_gives")
+def call_gives(answer: Any, args: Sequence[Any], value: Any) -> bool:
+    """The answer is a function that, called with ``args``, gives ``value`` (a known wrong result, to recognise a
+    mistake)."""
+    return callable(answer) and _alike(answer(*args), value)
+
+
+@PROPERTIES.register("key_between")
+def key_between(answer: Any, key: str, low: float, high: float) -> bool:
+    """The value under ``key`` is a number from ``low`` to ``high``."""
+    return isinstance(answer, Mapping) and key in answer and low <= float(answer[key]) <= high

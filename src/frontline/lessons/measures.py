@@ -37,14 +37,19 @@ def bootstrap_interval(scores: Sequence[float] | pd.Series, statistic: Callable[
     return float(np.quantile(stats, tail)), float(np.quantile(stats, 1 - tail))
 
 
-def lifetime_value(monthly_margin: float, monthly_retention: float, annual_discount_rate: float = 0.10,
-                   months: int = 60) -> float:
-    """Expected margin from one customer over ``months``: each month's margin times the chance the customer is
-    still there, discounted to today. A deliberately simple model: constant margin and retention."""
-    if not 0 <= monthly_retention <= 1:
-        raise ValueError(f"monthly_retention must be between 0 and 1, not {monthly_retention}")
-    if months < 0:
-        raise ValueError(f"months must not be negative, not {months}")
-    monthly_discount = (1 + annual_discount_rate) ** (1 / 12)
-    month = np.arange(months)
-    return float(np.sum(monthly_margin * monthly_retention**month / monthly_discount**month))
+def lifetime_value(monthly_margin, monthly_retention: float, monthly_discount_rate: float):
+    """A customer's lifetime value: this month's margin plus, for every later month, the margin times the chance
+    the customer is still there, discounted to today, with no end date. The sum
+    m + m·r/(1 + d) + m·r²/(1 + d)² + ... adds up to m × (1 + d) ÷ (1 + d − r).
+
+    The one lifetime-value formula of the kit (lesson 7, its calculator and its graded exercise). A deliberately
+    simple model: margin, retention and discount rate stay the same every month. ``monthly_margin`` may be a
+    number or a column of numbers (a pandas Series or numpy array); the rates are fractions (0.97, not 97).
+    """
+    if not 0 <= monthly_retention < 1:
+        raise ValueError(f"the monthly retention is a fraction from 0 up to (not including) 1, such as 0.97 for "
+                         f"97%; got {monthly_retention}")
+    if not 0 <= monthly_discount_rate < 1:
+        raise ValueError(f"the monthly discount rate is a fraction from 0 up to (not including) 1, such as 0.01 "
+                         f"for 1%; got {monthly_discount_rate}")
+    return monthly_margin * (1 + monthly_discount_rate) / (1 + monthly_discount_rate - monthly_retention)

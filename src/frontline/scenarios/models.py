@@ -2,8 +2,9 @@
 
 * ``lifetime_value``: the value of a customer who brings ``margin`` each month, stays each month with probability
   ``retention`` and whose future is discounted at ``discount`` per month: CLV = m x (1 + d) / (1 + d - r), i.e.
-  this month's margin plus the discounted expected margins of the months the customer stays. It is the formula of
-  lesson 7 and of the ``retention_measurement`` exercise (same symbols, same monthly periods).
+  this month's margin plus the discounted expected margins of the months the customer stays. It is
+  :func:`frontline.lessons.measures.lifetime_value`, the formula of lesson 7 and of the ``retention_measurement``
+  exercise (same symbols, same monthly periods).
 * ``complaint_iceberg``: from complaints that reach the organisation to the customers who had a problem, using
   TARP's figure (John Goodman) that for every customer who complains (to head office, about a small-ticket
   problem) about 26 stay silent; *caveat*: many of the "silent" did complain to the front line, where it was
@@ -20,6 +21,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from frontline.lessons.measures import lifetime_value as lifetime_value_of_margin
+
 
 @dataclass(frozen=True)
 class Model:
@@ -30,8 +33,8 @@ class Model:
 
 
 def clv(margin: float, retention: float, discount: float) -> float:
-    """m x (1 + d) / (1 + d - r), per period (the kit uses months)."""
-    return margin * (1 + discount) / (1 + discount - retention)
+    """m x (1 + d) / (1 + d - r) per month: the kit's one lifetime-value formula, from the lesson measures."""
+    return float(lifetime_value_of_margin(margin, retention, discount))
 
 
 def lifetime_value(margin: float, retention: float, discount: float) -> dict[str, float]:
