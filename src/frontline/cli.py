@@ -22,6 +22,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("frontline.lessons.cli", "lessons"),
     ("frontline.live.cli", "live"),
     ("frontline.grading.cli", "grade"),
+    ("frontline.hub.cli", "hub"),
 )
 
 
