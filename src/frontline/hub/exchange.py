@@ -28,6 +28,7 @@ SHARED_ENV_VAR = "FRONTLINE_EXCHANGE_SHARED"
 ROOT_MODE = 0o1777
 COURSE_MODE = 0o755
 INBOUND_MODE = 0o1733
+FEEDBACK_MODE = 0o711
 
 
 def shared_exchange_enabled() -> bool:
@@ -42,32 +43,47 @@ def exchange_config(c) -> None:
 
 
 class SharedReleaseAssignment(ExchangeReleaseAssignment):
-    """nbgrader's release, then the sticky bit on inbound so entries can only be removed by their owner."""
+    """nbgrader's release, then the sticky bit on inbound so entries can only be removed by their owner.
+
+    The feedback folder is created now too (``0711``, as nbgrader's feedback release makes it), so no trainee can
+    create it first and own it.
+    """
 
     def copy_files(self):
         super().copy_files()
-        inbound = os.path.join(self.course_path, "inbound")
-        os.chmod(inbound, INBOUND_MODE)
+        os.chmod(os.path.join(self.course_path, "inbound"), INBOUND_MODE)
+        feedback = os.path.join(self.course_path, "feedback")
+        os.makedirs(feedback, exist_ok=True)
+        os.chmod(feedback, FEEDBACK_MODE)
 
 
 class OwnerCheckedCollect(ExchangeCollect):
-    """nbgrader's collect, refusing any submission whose folder is not owned by the student it names."""
+    """nbgrader's collect, refusing any submission whose folder is not owned by the student it names.
+
+    The refusal happens before nbgrader picks each student's latest submission, so a forged later one cannot
+    hide the student's own.
+    """
+
+    def _owned_by_student(self, record: dict) -> bool:
+        path = os.path.join(self.inbound_path, record["filename"])
+        try:
+            owner = pwd.getpwuid(os.lstat(path).st_uid).pw_name
+        except (KeyError, OSError):
+            owner = None
+        if owner != record["username"]:
+            self.log.error("Refused %s: it claims to be from %s but was made by %s",
+                           record["filename"], record["username"], owner or "an unknown account")
+            return False
+        return True
+
+    def _sort_by_timestamp(self, records):
+        genuine = [record for record in records if self._owned_by_student(record)]
+        # nbgrader takes the first record of each student; a student with only forged ones gets a marker
+        return super()._sort_by_timestamp(genuine or [{**records[0], "refused": True}])
 
     def init_src(self):
         super().init_src()
-        kept = []
-        for record in self.src_records:
-            path = os.path.join(self.inbound_path, record["filename"])
-            try:
-                owner = pwd.getpwuid(os.stat(path).st_uid).pw_name
-            except (KeyError, OSError):
-                owner = None
-            if owner == record["username"]:
-                kept.append(record)
-            else:
-                self.log.error("Refused %s: it claims to be from %s but was made by %s",
-                               record["filename"], record["username"], owner or "an unknown account")
-        self.src_records = kept
+        self.src_records = [record for record in self.src_records if not record.get("refused")]
 
 
 def prepare_shared_exchange(root: Path, course_id: str, trainer: str) -> Path:
