@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from hub_support import HubUser
 
 from frontline.hub.setup import TRAINERS_LINUX_GROUP
 from frontline.lab.launch import any_free_port
@@ -85,7 +86,7 @@ def cohort(reachable_python, tmp_path_factory):
         "ip": "127.0.0.1",
         "state_dir": str(base / "state"),
         "limits": {"memory": "4G", "processes": 512},
-        "live_port": 0,
+        "live_port": any_free_port(),
     }
     cohort_file = base / "cohort.yaml"
     cohort_file.write_text(yaml.safe_dump(settings), encoding="utf-8")
@@ -127,3 +128,18 @@ def cohort(reachable_python, tmp_path_factory):
         if log.exists():  # kept for reading after a failure (pytest keeps its last few temporary folders)
             shutil.copy(log, home / "hub.log")
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def people(cohort):
+    """The trainer and two trainees logged in through the hub's login page, each with their server started."""
+    users = {}
+    for role in ("trainer", "ann", "bob"):
+        user = HubUser(cohort["url"], cohort["people"][role])
+        reply = user.login()
+        assert reply.status_code == 302 and "login" not in reply.headers["location"], reply.text[-500:]
+        user.request_token()
+        users[role] = user
+    for user in users.values():
+        user.start_server()
+    return users

@@ -21,20 +21,6 @@ ANSWER_KEY_MARKERS = ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "Model answer outl
 ANN_MARK = "# ann's own working"
 
 
-@pytest.fixture(scope="module")
-def people(cohort):
-    users = {}
-    for role in ("trainer", "ann", "bob"):
-        user = HubUser(cohort["url"], cohort["people"][role])
-        reply = user.login()
-        assert reply.status_code == 302 and "login" not in reply.headers["location"], reply.text[-500:]
-        user.request_token()
-        users[role] = user
-    for user in users.values():
-        user.start_server()
-    return users
-
-
 def _solution(kit, grade_id: str) -> str:
     """The trainer's solution of one cell, from the kit's source notebook (read as root by the test)."""
     source = json.loads((kit / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())

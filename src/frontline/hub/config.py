@@ -88,6 +88,14 @@ def configure(c, settings: HubSettings, kit: Path, internal_ports: tuple[int, in
     }]
     if settings.live_port:
         services.append(live_service(settings, kit))
+        # the notebooks' live client joins here with the server's own hub token (no join code)
+        c.Spawner.environment = {"FRONTLINE_LIVE_URL": f"http://127.0.0.1:{settings.live_port}/services/{LIVE_SERVICE}/"}
+        roles += [
+            # the room checks who is a facilitator by reading that hub group
+            {"name": "live-room", "scopes": [f"read:groups!group={FACILITATORS_GROUP}"], "services": [LIVE_SERVICE]},
+            # every person in the hub may log in to the room (what they may do there, the room decides)
+            {"name": "user", "scopes": ["self", f"access:services!service={LIVE_SERVICE}"]},
+        ]
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles
 
@@ -98,7 +106,7 @@ def live_service(settings: HubSettings, kit: Path) -> dict:
     return {
         "name": LIVE_SERVICE,
         "url": f"http://127.0.0.1:{settings.live_port}",
-        "command": [sys.executable, "-m", "frontline.hub.live_service", "--dir", str(room),
+        "command": [sys.executable, "-P", str(Path(__file__).with_name("live_service.py")), "--dir", str(room),
                     "--port", str(settings.live_port), "--facilitators-group", FACILITATORS_GROUP],
         "environment": {"FRONTLINE_KIT": str(kit)},
         "oauth_no_confirm": True,
