@@ -25,6 +25,9 @@ from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
 
 SHARED_ENV_VAR = "FRONTLINE_EXCHANGE_SHARED"
+# Where accounts are not in this machine's user database (each person's own pod on Kubernetes), a file of
+# "uid name" lines, written by the hub as it starts each server, names the owner of a submission.
+OWNERS_ENV_VAR = "FRONTLINE_EXCHANGE_OWNERS"
 ROOT_MODE = 0o1777
 COURSE_MODE = 0o755
 INBOUND_MODE = 0o1733
@@ -67,8 +70,8 @@ class OwnerCheckedCollect(ExchangeCollect):
     def _owned_by_student(self, record: dict) -> bool:
         path = os.path.join(self.inbound_path, record["filename"])
         try:
-            owner = pwd.getpwuid(os.lstat(path).st_uid).pw_name
-        except (KeyError, OSError):
+            owner = owner_name(os.lstat(path).st_uid)
+        except OSError:
             owner = None
         if owner != record["username"]:
             self.log.error("Refused %s: it claims to be from %s but was made by %s",
@@ -84,6 +87,22 @@ class OwnerCheckedCollect(ExchangeCollect):
     def init_src(self):
         super().init_src()
         self.src_records = [record for record in self.src_records if not record.get("refused")]
+
+
+def owner_name(uid: int) -> str | None:
+    """The account name of ``uid``: this machine's user database, else the owners file (``uid name`` lines)."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        pass
+    owners = os.environ.get(OWNERS_ENV_VAR)
+    if owners and os.path.isfile(owners):
+        with open(owners, encoding="utf-8") as lines:
+            for line in lines:
+                number, _, name = line.strip().partition(" ")
+                if number == str(uid) and name:
+                    return name
+    return None
 
 
 def prepare_shared_exchange(root: Path, course_id: str, trainer: str) -> Path:

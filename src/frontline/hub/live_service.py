@@ -40,7 +40,7 @@ def prefixed_room_script(prefix: str) -> str:
     return root + script.replace("fetch(path,", "fetch(FRONTLINE_ROOT + path,")
 
 
-def build_app(folder: Path, facilitators_group: str, title: str | None = None) -> Any:
+def build_app(folder: Path | None, facilitators_group: str, title: str | None = None, db_url: str | None = None) -> Any:
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse, Response
     from jupyterhub.services.auth import HubOAuth
@@ -49,8 +49,10 @@ def build_app(folder: Path, facilitators_group: str, title: str | None = None) -
     from frontline.live.server import ServeOptions, create_app, prepare
     from frontline.live.store import sqlite_url
 
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    settings = prepare(ServeOptions(db_url=sqlite_url(folder), title=title or "Live session"))
+    if db_url is None:  # SQLite in the hub's state folder; PostgreSQL (--db) beyond one machine
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        db_url = sqlite_url(folder)
+    settings = prepare(ServeOptions(db_url=db_url, title=title or "Live session"))
     auth = HubOAuth(api_token=os.environ["JUPYTERHUB_API_TOKEN"], cache_max_age=60)
     prefix = auth.base_url if auth.base_url.endswith("/") else auth.base_url + "/"
     live = create_app(settings)
@@ -106,15 +108,21 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", type=Path, required=True, help="folder of the room's database")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--dir", type=Path, help="folder of the room's SQLite database")
+    where.add_argument("--db", help="database URL, e.g. postgresql+psycopg://live@db/live (env FRONTLINE_LIVE_DB)")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--facilitators-group", default="facilitators")
     parser.add_argument("--title", default=None)
     options = parser.parse_args(argv)
     os.umask(0o077)
     front_page = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
-    app = DeferredApp(lambda: build_app(options.dir, options.facilitators_group, options.title), front_page)
-    uvicorn.run(app, host="127.0.0.1", port=options.port, log_level="warning", lifespan="off")
+    db_url = options.db or os.environ.get("FRONTLINE_LIVE_DB")
+    if options.dir is None and not db_url:
+        parser.error("give --dir (SQLite) or --db / FRONTLINE_LIVE_DB (a database URL)")
+    app = DeferredApp(lambda: build_app(options.dir, options.facilitators_group, options.title, db_url), front_page)
+    uvicorn.run(app, host=options.host, port=options.port, log_level="warning", lifespan="off")
 
 
 if __name__ == "__main__":
