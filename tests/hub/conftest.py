@@ -59,11 +59,10 @@ def reachable_python():
 
 
 @pytest.fixture(scope="session")
-def cohort(reachable_python, tmp_path_factory):
+def accounts(reachable_python, tmp_path_factory):
+    """A prepared cohort without a hub: accounts, a kit copy and `frontline hub setup` done; removed afterwards."""
     _require(sys.platform == "linux" and os.geteuid() == 0, "the hub tests create Linux accounts: run them as root")
     _require(shutil.which("useradd") is not None, "useradd is missing")
-    _require(shutil.which("configurable-http-proxy") is not None,
-             "configurable-http-proxy is missing: npm install -g configurable-http-proxy")
     tag = "fl" + secrets.token_hex(2)
     people = {"trainer": f"{tag}tina", "facilitator": f"{tag}fay", "ann": f"{tag}ann", "bob": f"{tag}bob"}
     group_existed = True
@@ -76,13 +75,12 @@ def cohort(reachable_python, tmp_path_factory):
     kit = base / "kit"
     for folder in ("data", "notebooks", "exercises", "grading"):
         shutil.copytree(REPO / folder, kit / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", ".frontline"))
-    port = any_free_port()
     settings = {
         "cohort": "test-cohort",
         "trainers": [people["trainer"]],
         "facilitators": [people["facilitator"]],
         "trainees": [people["ann"], people["bob"]],
-        "port": port,
+        "port": any_free_port(),
         "ip": "127.0.0.1",
         "state_dir": str(base / "state"),
         "limits": {"memory": "4G", "processes": 512},
@@ -92,17 +90,34 @@ def cohort(reachable_python, tmp_path_factory):
     cohort_file.write_text(yaml.safe_dump(settings), encoding="utf-8")
     home = tmp_path_factory.mktemp("hub-home")
     env = dict(os.environ, FRONTLINE_KIT=str(kit), HOME=str(home), JUPYTER_CONFIG_DIR=str(home / "jupyter"),
-               JUPYTER_DATA_DIR=str(home / "data"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               FRONTLINE_HUB_PORT=str(any_free_port()), FRONTLINE_HUB_PROXY_API_PORT=str(any_free_port()))
-    hub = None
-    log = base / "hub.log"
+               JUPYTER_DATA_DIR=str(home / "data"), JUPYTER_RUNTIME_DIR=str(home / "runtime"))
     try:
         subprocess.run([FRONTLINE, "hub", "setup", str(cohort_file)], env=env, check=True, capture_output=True,
                        text=True)
+        yield {"people": people, "kit": kit, "base": base, "settings": settings, "cohort_file": cohort_file,
+               "env": env, "home": home}
+    finally:
+        for name in people.values():
+            subprocess.run(["userdel", "--remove", name], capture_output=True)
+        if not group_existed:
+            subprocess.run(["groupdel", TRAINERS_LINUX_GROUP], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def cohort(accounts):
+    """The prepared cohort with `frontline hub serve` running; stopped by its process group afterwards."""
+    _require(shutil.which("configurable-http-proxy") is not None,
+             "configurable-http-proxy is missing: npm install -g configurable-http-proxy")
+    env = dict(accounts["env"], FRONTLINE_HUB_PORT=str(any_free_port()),
+               FRONTLINE_HUB_PROXY_API_PORT=str(any_free_port()))
+    log = accounts["base"] / "hub.log"
+    hub = None
+    try:
         with open(log, "w") as out:
-            hub = subprocess.Popen([FRONTLINE, "hub", "serve", str(cohort_file)], env=env, stdout=out,
+            hub = subprocess.Popen([FRONTLINE, "hub", "serve", str(accounts["cohort_file"])], env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{accounts['settings']['port']}"
         deadline = time.monotonic() + 90
         while True:
             try:
@@ -113,7 +128,7 @@ def cohort(reachable_python, tmp_path_factory):
             if hub.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the hub did not start:\n{log.read_text()[-4000:]}")
             time.sleep(0.5)
-        yield {"url": url, "people": people, "kit": kit, "base": base, "settings": settings, "log": log}
+        yield dict(accounts, url=url, log=log)
     finally:
         if hub is not None and hub.poll() is None:
             os.killpg(hub.pid, signal.SIGTERM)
@@ -121,13 +136,8 @@ def cohort(reachable_python, tmp_path_factory):
                 hub.wait(30)
             except subprocess.TimeoutExpired:
                 os.killpg(hub.pid, signal.SIGKILL)
-        for name in people.values():
-            subprocess.run(["userdel", "--remove", name], capture_output=True)
-        if not group_existed:
-            subprocess.run(["groupdel", TRAINERS_LINUX_GROUP], capture_output=True)
         if log.exists():  # kept for reading after a failure (pytest keeps its last few temporary folders)
-            shutil.copy(log, home / "hub.log")
-        shutil.rmtree(base, ignore_errors=True)
+            shutil.copy(log, accounts["home"] / "hub.log")
 
 
 @pytest.fixture(scope="session")
