@@ -131,3 +131,18 @@ def test_live_service_answers_the_hub_while_it_starts():
             break
         time.sleep(0.05)
     assert asyncio.run(call("/services/live/api/answers")) == 204  # then the room itself answers
+
+
+def test_exchange_is_per_account_unless_shared(monkeypatch, tmp_path):
+    from frontline.kit import configure_exchange
+
+    monkeypatch.setenv("FRONTLINE_EXCHANGE", str(tmp_path / "exchange"))
+    monkeypatch.delenv("FRONTLINE_EXCHANGE_SHARED", raising=False)
+    single = Config()
+    configure_exchange(single)
+    assert single.Exchange.root == str(tmp_path / "exchange") and "ExchangeFactory" not in single
+    monkeypatch.setenv("FRONTLINE_EXCHANGE_SHARED", "1")
+    shared = Config()
+    configure_exchange(shared)
+    assert shared.ExchangeFactory.collect == "frontline.hub.exchange.OwnerCheckedCollect"
+    assert shared.ExchangeFactory.release_assignment == "frontline.hub.exchange.SharedReleaseAssignment"
