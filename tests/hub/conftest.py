@@ -7,6 +7,7 @@ Python, which every account must be able to run (see ``reachable_python``).
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import secrets
@@ -98,10 +99,26 @@ def accounts(reachable_python, tmp_path_factory):
                "env": env, "home": home}
     finally:
         for name in people.values():
+            # servers or kernels a crashed hub left behind run as the test's own accounts: end them by id
+            listed = subprocess.run(["ps", "-o", "pid=", "-u", name], capture_output=True, text=True).stdout
+            for pid in listed.split():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGKILL)
             subprocess.run(["userdel", "--remove", name], capture_output=True)
         if not group_existed:
             subprocess.run(["groupdel", TRAINERS_LINUX_GROUP], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """Stop the hub and everything in its process group (proxy, services), even when the hub itself has exited."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(30)
+    time.sleep(1)  # the hub stops its proxy and services as it exits; whatever is left goes now
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")
@@ -130,12 +147,8 @@ def cohort(accounts):
             time.sleep(0.5)
         yield dict(accounts, url=url, log=log)
     finally:
-        if hub is not None and hub.poll() is None:
-            os.killpg(hub.pid, signal.SIGTERM)
-            try:
-                hub.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(hub.pid, signal.SIGKILL)
+        if hub is not None:
+            _stop_group(hub)
         if log.exists():  # kept for reading after a failure (pytest keeps its last few temporary folders)
             shutil.copy(log, accounts["home"] / "hub.log")
 

@@ -86,7 +86,7 @@ probe("read source exercise", lambda: open(kit + "/exercises/{assignment}/{assig
 probe("read rubrics", lambda: os.listdir(kit + "/grading/rubrics"))
 probe("read trainer's course", lambda: os.listdir({trainer_home!r} + "/course"))
 # submit as the other trainee: a folder named as theirs, dated after their submission
-forged = exchange + "/inbound/{other}+{assignment}+2099-01-01 00:00:00.000000 UTC+forged"
+forged = exchange + "/inbound/{other}+{assignment}+2099-01-01 00:00:00.000000 UTC+forged-in-a-kernel"
 def forge():
     os.makedirs(forged)
     with open(forged + "/timestamp.txt", "w") as fh:
@@ -155,4 +155,17 @@ def test_cohort_exchange_keeps_trainees_apart(cohort, people):
     for item in served:
         text = json.dumps(item["content"])
         assert not any(marker in text for marker in ANSWER_KEY_MARKERS), item["path"]
-    assert ann.lab("GET", "formgrader").status_code == 404
+    assert ann.lab("GET", "formgrader", follow_redirects=True).status_code == 404
+    formgrader = trainer.lab("GET", "formgrader", follow_redirects=True)  # the trainer's server has it
+    assert formgrader.status_code == 200 and "formgrader" in str(formgrader.url)
+
+
+def test_each_server_runs_as_its_account_with_limits(cohort, people):
+    ann = people["ann"]
+    out = ann.run("import os, pwd, resource\n"
+                  "print(pwd.getpwuid(os.getuid()).pw_name, resource.getrlimit(resource.RLIMIT_AS)[0],\n"
+                  "      resource.getrlimit(resource.RLIMIT_NPROC)[0], os.nice(0), os.getcwd())\n")
+    name, memory, processes, niceness, cwd = out.split()
+    assert name == ann.name
+    assert int(memory) == 4 * 1024**3 and int(processes) == 512 and int(niceness) > 0
+    assert cwd == f"/home/{ann.name}"
