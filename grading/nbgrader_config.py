@@ -14,7 +14,7 @@ from frontline.grading.preprocessors import (
     SafeOverwriteCells,
     SerialKernelStartExecute,
 )
-from frontline.kit import default_exchange_root
+from frontline.kit import configure_exchange
 
 c = get_config()  # noqa: F821 - provided by the traitlets config loader
 
@@ -25,7 +25,7 @@ prepare_course_folder(COURSE, KIT)
 c.CourseDirectory.root = str(COURSE)
 c.CourseDirectory.course_id = COURSE_ID
 c.CourseDirectory.source_directory = "source"  # a link to the kit's exercises/
-c.Exchange.root = str(default_exchange_root())
+configure_exchange(c)
 
 # Student code runs with a short leash: a cell that runs longer is interrupted and marked as failed, and the
 # rest of the notebook still runs. FRONTLINE_CELL_TIMEOUT (seconds) overrides it.

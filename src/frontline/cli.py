@@ -23,6 +23,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("frontline.live.cli", "live"),
     ("frontline.grading.cli", "grade"),
     ("frontline.workshop.cli", "workshop"),
+    ("frontline.hub.cli", "hub"),
 )
 
 

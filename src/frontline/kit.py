@@ -107,3 +107,17 @@ def user_data_folder() -> Path:
     ``~/.local/share/frontline``): trainees' workspaces and the per-user exchange live here, never in the kit."""
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(data_home) / "frontline"
+
+
+def configure_exchange(c) -> None:
+    """nbgrader exchange settings shared by the trainer's and the trainees' configs.
+
+    Per-user by default: that folder is for one account only, where trainer and trainees share one login.
+    With ``FRONTLINE_EXCHANGE_SHARED=1`` (set by ``frontline hub`` for separate accounts) the exchange is the
+    shared folder ``FRONTLINE_EXCHANGE`` and nbgrader uses the hardened classes of :mod:`frontline.hub.exchange`.
+    """
+    c.Exchange.root = str(default_exchange_root())
+    from frontline.hub.exchange import exchange_config, shared_exchange_enabled
+
+    if shared_exchange_enabled():
+        exchange_config(c)

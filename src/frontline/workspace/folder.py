@@ -98,7 +98,8 @@ def kit_deliveries(kit: KitPaths) -> dict[str, bytes]:
         files[DATA_DICTIONARY] = dictionary.read_bytes()
     for path in sorted(kit.notebooks.glob("[0-9][0-9]_*.ipynb")):
         files[f"{LESSONS}/{path.name}"] = _notebook_bytes(trainee_edition(_read_notebook(path.read_bytes())))
-    if kit.exercises.is_dir():
+    # On a hub the exercises' sources are readable by trainers only: trainees get graded work from the exchange.
+    if kit.exercises.is_dir() and os.access(kit.exercises, os.R_OK | os.X_OK):
         for folder in sorted(p for p in kit.exercises.iterdir() if p.is_dir() and not p.name.startswith(".")):
             for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts):
                 relative = f"{EXERCISES}/{path.relative_to(kit.exercises).as_posix()}"

@@ -1,0 +1,58 @@
+"""``frontline hub``: prepare a cohort's accounts and folders, and serve JupyterHub for it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from frontline.hub.settings import SETTINGS_ENV_VAR, HubSettingsError, load_settings
+from frontline.kit import KIT_ENV_VAR, find_kit_root
+
+CONFIG_FILE = Path(__file__).with_name("jupyterhub_config.py")
+
+
+def _settings(path: Path):
+    try:
+        return load_settings(path)
+    except HubSettingsError as e:
+        raise click.ClickException(str(e)) from e
+
+
+@click.group("hub")
+def hub() -> None:
+    """Run a cohort on JupyterHub: each trainee logs in to their own workspace on one shared server."""
+
+
+@hub.command("setup")
+@click.argument("cohort_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--no-accounts", is_flag=True, help="Do not create missing Linux accounts (they must exist).")
+def setup_cmd(cohort_file: Path, no_accounts: bool) -> None:
+    """Create the cohort's accounts, shared exchange and trainers' course folders (run as root)."""
+    from frontline.hub.setup import prepare_cohort
+
+    settings = _settings(cohort_file)
+    created = prepare_cohort(settings, find_kit_root(), create_accounts=not no_accounts)
+    click.echo(f"✔ cohort {settings.cohort}: {len(settings.everyone)} people"
+               + (f" ({len(created)} new accounts: {', '.join(created)})" if created else ""))
+    click.echo(f"  exchange {settings.exchange}; start the hub with: frontline hub serve {cohort_file}")
+
+
+@hub.command("serve")
+@click.argument("cohort_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def serve_cmd(cohort_file: Path) -> None:
+    """Start JupyterHub (and its proxy) for the cohort; it runs until stopped."""
+    from frontline.hub.config import proxy_command
+
+    settings = _settings(cohort_file)
+    proxy_command()  # a clear message now rather than a failed start later
+    private = settings.state_dir / "hub"
+    if not private.is_dir():
+        raise click.ClickException(f"{private} does not exist: run `frontline hub setup {cohort_file}` first")
+    env = dict(os.environ, **{SETTINGS_ENV_VAR: str(cohort_file.resolve()), KIT_ENV_VAR: str(find_kit_root())})
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    click.echo(f"Frontline hub for {settings.cohort} on http://{settings.ip or 'localhost'}:{settings.port}/", err=True)
+    os.chdir(private)
+    os.execvpe(sys.executable, [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)], env)

@@ -1,0 +1,134 @@
+"""A shared nbgrader exchange for separate accounts that keeps trainees apart.
+
+nbgrader's own exchange is close, but with separate accounts it leaves three gaps this module closes:
+
+* the exchange root must be writable by everyone (nbgrader checks it), so without the sticky bit a trainee could
+  rename the course folder away and plant their own; :func:`prepare_shared_exchange` makes the root ``1777`` and
+  creates the course folder owned by the trainer before anyone else can;
+* the inbound folder is ``2733`` (anyone may create, nobody may list); :class:`SharedReleaseAssignment` adds
+  the sticky bit (``1733``), so no trainee can rename or delete an entry they do not own;
+* nbgrader's collect only *warns* when a submission's owner is not the student its name claims;
+  :class:`OwnerCheckedCollect` refuses it, so nobody can submit as someone else.
+
+Feedback stays as nbgrader makes it: a ``0711`` folder of files named by a hash of a secret that only the
+submitter's own copy holds, so a trainee can fetch their feedback and cannot find anyone else's.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import stat
+from pathlib import Path
+
+from nbgrader.exchange.default.collect import ExchangeCollect
+from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
+
+SHARED_ENV_VAR = "FRONTLINE_EXCHANGE_SHARED"
+# Where accounts are not in this machine's user database (each person's own pod on Kubernetes), a file of
+# "uid name" lines, written by the hub as it starts each server, names the owner of a submission.
+OWNERS_ENV_VAR = "FRONTLINE_EXCHANGE_OWNERS"
+ROOT_MODE = 0o1777
+COURSE_MODE = 0o755
+INBOUND_MODE = 0o1733
+FEEDBACK_MODE = 0o711
+
+
+def shared_exchange_enabled() -> bool:
+    return os.environ.get(SHARED_ENV_VAR, "") not in ("", "0", "false", "no")
+
+
+def exchange_config(c) -> None:
+    """Point nbgrader at the hardened classes (called from the kit's nbgrader config in shared mode)."""
+    c.ExchangeFactory.release_assignment = f"{__name__}.SharedReleaseAssignment"
+    c.ExchangeFactory.collect = f"{__name__}.OwnerCheckedCollect"
+    c.ExchangeCollect.check_owner = True
+
+
+class SharedReleaseAssignment(ExchangeReleaseAssignment):
+    """nbgrader's release, then the sticky bit on inbound so entries can only be removed by their owner.
+
+    The feedback folder is created now too (``0711``, as nbgrader's feedback release makes it), so no trainee can
+    create it first and own it.
+    """
+
+    def copy_files(self):
+        super().copy_files()
+        os.chmod(os.path.join(self.course_path, "inbound"), INBOUND_MODE)
+        feedback = os.path.join(self.course_path, "feedback")
+        os.makedirs(feedback, exist_ok=True)
+        os.chmod(feedback, FEEDBACK_MODE)
+
+
+class OwnerCheckedCollect(ExchangeCollect):
+    """nbgrader's collect, refusing any submission whose folder is not owned by the student it names.
+
+    The refusal happens before nbgrader picks each student's latest submission, so a forged later one cannot
+    hide the student's own.
+    """
+
+    def _owned_by_student(self, record: dict) -> bool:
+        path = os.path.join(self.inbound_path, record["filename"])
+        try:
+            owner = owner_name(os.lstat(path).st_uid)
+        except OSError:
+            owner = None
+        if owner != record["username"]:
+            self.log.error("Refused %s: it claims to be from %s but was made by %s",
+                           record["filename"], record["username"], owner or "an unknown account")
+            return False
+        return True
+
+    def _sort_by_timestamp(self, records):
+        genuine = [record for record in records if self._owned_by_student(record)]
+        # nbgrader takes the first record of each student; a student with only forged ones gets a marker
+        return super()._sort_by_timestamp(genuine or [{**records[0], "refused": True}])
+
+    def init_src(self):
+        super().init_src()
+        self.src_records = [record for record in self.src_records if not record.get("refused")]
+
+
+def owner_name(uid: int) -> str | None:
+    """The account name of ``uid``: this machine's user database, else the owners file (``uid name`` lines)."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        pass
+    owners = os.environ.get(OWNERS_ENV_VAR)
+    if owners and os.path.isfile(owners):
+        with open(owners, encoding="utf-8") as lines:
+            for line in lines:
+                number, _, name = line.strip().partition(" ")
+                if number == str(uid) and name:
+                    return name
+    return None
+
+
+def prepare_shared_exchange(root: Path, course_id: str, trainer: str) -> Path:
+    """Create the exchange root (``1777``, root-owned) and the course folder owned by ``trainer`` (``0755``).
+
+    Run as root, once per cohort, before the trainer's first release. Returns the course folder.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    os.chown(root, 0, 0)
+    os.chmod(root, ROOT_MODE)
+    course = root / course_id
+    account = pwd.getpwnam(trainer)
+    if course.exists() and (course.is_symlink() or course.stat().st_uid != account.pw_uid):
+        raise PermissionError(f"{course} exists and is not owned by the trainer {trainer}; "
+                              "move it aside (someone may have created it first) and run this again")
+    course.mkdir(exist_ok=True)
+    os.chown(course, account.pw_uid, account.pw_gid)
+    os.chmod(course, COURSE_MODE)
+    return course
+
+
+def describe_modes(root: Path, course_id: str) -> dict[str, str]:
+    """The modes of the exchange's folders, for ``frontline hub check`` and the guide."""
+    modes = {}
+    for relative in ("", course_id, f"{course_id}/outbound", f"{course_id}/inbound", f"{course_id}/feedback"):
+        path = root / relative
+        if path.exists():
+            modes[relative or "."] = oct(stat.S_IMODE(path.stat().st_mode))
+    return modes

@@ -1,0 +1,170 @@
+"""The cohort file: who is in the cohort, where its shared folders live, and the limits of each server.
+
+A small YAML file the person who runs the server edits (see docs/hub.md)::
+
+    cohort: spring-intake
+    trainers: [tina]
+    facilitators: [fay]
+    trainees: [ann, bob]
+    port: 8000
+    state_dir: /srv/frontline
+    limits: {memory: 2G, processes: 256}
+    idle_timeout: 3600
+
+Every error names the file and the field.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+SETTINGS_ENV_VAR = "FRONTLINE_HUB_CONFIG"
+TRAINERS_GROUP = "trainers"
+FACILITATORS_GROUP = "facilitators"
+TRAINEES_GROUP = "trainees"
+# Linux and JupyterHub both accept these; anything else is refused before a useradd can misread it.
+_USERNAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+_SIZE = re.compile(r"^(\d+)([KMGT]?)$")
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+AUTHENTICATORS = {
+    # workshop default: each person chooses their password at first login (names must be on the cohort list)
+    "first-use": "firstuseauthenticator.FirstUseAuthenticator",
+    # the machine's own accounts and passwords
+    "pam": "jupyterhub.auth.PAMAuthenticator",
+}
+
+
+class HubSettingsError(ValueError):
+    """The cohort file is wrong; the message names the file and field."""
+
+
+def parse_size(text: str | int, where: str) -> int:
+    """``"2G"`` → bytes."""
+    match = _SIZE.match(str(text).strip().upper())
+    if not match:
+        raise HubSettingsError(f"{where}: {text!r} is not a size such as 512M or 2G")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    cohort: str
+    trainers: tuple[str, ...]
+    trainees: tuple[str, ...]
+    facilitators: tuple[str, ...] = ()
+    admins: tuple[str, ...] = ()
+    port: int = 8000
+    ip: str = ""
+    state_dir: Path = Path("/srv/frontline")
+    authenticator: str = "first-use"
+    authenticator_config: dict = field(default_factory=dict)
+    memory_limit: int = 2 * 1024**3
+    process_limit: int = 256
+    idle_timeout: int = 3600
+    live_port: int = 0
+    source: Path | None = None
+
+    @property
+    def exchange(self) -> Path:
+        """The shared nbgrader exchange (sticky, world-writable root; each course folder owned by its trainer)."""
+        return self.state_dir / "exchange"
+
+    @property
+    def everyone(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.trainers, *self.facilitators, *self.trainees, *self.admins)))
+
+    @property
+    def authenticator_class(self) -> str:
+        return AUTHENTICATORS.get(self.authenticator, self.authenticator)
+
+    def role_of(self, username: str) -> str:
+        if username in self.trainers:
+            return "trainer"
+        if username in self.facilitators:
+            return "facilitator"
+        return "trainee"
+
+
+def _names(data: dict, key: str, where: str, required: bool = False) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if value is None:
+        value = []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise HubSettingsError(f"{where}: field '{key}' must be a list of user names")
+    for name in value:
+        if not _USERNAME.match(name):
+            raise HubSettingsError(f"{where}: field '{key}': {name!r} is not a valid user name "
+                                   "(lower-case letters, digits, - and _; starts with a letter)")
+    if required and not value:
+        raise HubSettingsError(f"{where}: field '{key}' needs at least one name")
+    return tuple(value)
+
+
+_KNOWN = {"cohort", "trainers", "trainees", "facilitators", "admins", "port", "ip", "state_dir", "authenticator",
+          "authenticator_config", "limits", "idle_timeout", "live_port"}
+
+
+def load_settings(path: Path | str | None = None) -> HubSettings:
+    """Read and check the cohort file (``path`` or ``FRONTLINE_HUB_CONFIG``)."""
+    if path is None:
+        path = os.environ.get(SETTINGS_ENV_VAR)
+        if not path:
+            raise HubSettingsError(f"no cohort file: pass one or set {SETTINGS_ENV_VAR}")
+    path = Path(path).resolve()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise HubSettingsError(f"{path}: cannot read the cohort file: {e.strerror}") from e
+    except yaml.YAMLError as e:
+        raise HubSettingsError(f"{path}: not valid YAML: {e}") from e
+    if not isinstance(data, dict):
+        raise HubSettingsError(f"{path}: the cohort file must be a mapping of fields")
+    unknown = sorted(set(data) - _KNOWN)
+    if unknown:
+        raise HubSettingsError(f"{path}: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_KNOWN))}")
+    cohort = data.get("cohort")
+    if not isinstance(cohort, str) or not cohort.strip():
+        raise HubSettingsError(f"{path}: field 'cohort' needs a name")
+    limits = data.get("limits") or {}
+    if not isinstance(limits, dict) or set(limits) - {"memory", "processes"}:
+        raise HubSettingsError(f"{path}: field 'limits' takes only memory and processes")
+    trainers = _names(data, "trainers", str(path), required=True)
+    trainees = _names(data, "trainees", str(path))
+    facilitators = _names(data, "facilitators", str(path))
+    overlap = set(trainers) & set(trainees)
+    if overlap:
+        raise HubSettingsError(f"{path}: {', '.join(sorted(overlap))} cannot be both trainer and trainee")
+    integers = {}
+    for key, default in (("port", 8000), ("idle_timeout", 3600), ("live_port", 0)):
+        value = data.get(key, default)
+        if not isinstance(value, int) or value < 0:
+            raise HubSettingsError(f"{path}: field '{key}' must be a whole number, not {value!r}")
+        integers[key] = value
+    processes = limits.get("processes", 256)
+    if not isinstance(processes, int) or processes < 16:
+        raise HubSettingsError(f"{path}: field 'limits.processes' must be a whole number of at least 16")
+    auth_config = data.get("authenticator_config") or {}
+    if not isinstance(auth_config, dict):
+        raise HubSettingsError(f"{path}: field 'authenticator_config' must be a mapping of settings")
+    return HubSettings(
+        cohort=cohort.strip(),
+        trainers=trainers,
+        trainees=trainees,
+        facilitators=facilitators,
+        admins=_names(data, "admins", str(path)),
+        port=integers["port"],
+        ip=str(data.get("ip", "")),
+        state_dir=Path(str(data.get("state_dir", "/srv/frontline"))),
+        authenticator=str(data.get("authenticator", "first-use")),
+        authenticator_config=auth_config,
+        memory_limit=parse_size(limits.get("memory", "2G"), f"{path}: field 'limits.memory'"),
+        process_limit=processes,
+        idle_timeout=integers["idle_timeout"],
+        live_port=integers["live_port"],
+        source=path,
+    )

@@ -1,0 +1,72 @@
+"""The shared exchange with separate Linux accounts and no hub: nbgrader's commands run as each person."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from frontline.hub.exchange import describe_modes
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENT = "capstone"
+TRAINEE_CONFIG = Path(sys.modules["frontline"].__file__).parent / "lab" / "jupyter_config"
+
+
+def run_as(accounts, name: str, *argv: str, cwd: str = "", extra: dict | None = None) -> subprocess.CompletedProcess:
+    """A command as that account, with the environment a shared machine gives everyone (see docs/hub.md)."""
+    home = pwd.getpwnam(name).pw_dir
+    env = {
+        "HOME": home, "USER": name, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "FRONTLINE_KIT": str(accounts["kit"]), "FRONTLINE_EXCHANGE": str(accounts["base"] / "state" / "exchange"),
+        "FRONTLINE_EXCHANGE_SHARED": "1", **(extra or {}),
+    }
+    return subprocess.run(["runuser", "-u", name, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()), *argv],
+                          cwd=os.path.join(home, cwd), capture_output=True, text=True, timeout=300)
+
+
+def test_separate_accounts_share_one_exchange_and_stay_apart(accounts):
+    trainer, ann, bob = (accounts["people"][k] for k in ("trainer", "ann", "bob"))
+    exchange = accounts["base"] / "state" / "exchange"
+    trainee = {"JUPYTER_CONFIG_PATH": str(TRAINEE_CONFIG)}
+    course = {"FRONTLINE_COURSE": pwd.getpwnam(trainer).pw_dir + "/course"}
+
+    released = run_as(accounts, trainer, "frontline", "grade", "release", ASSIGNMENT, cwd="course", extra=course)
+    assert released.returncode == 0, released.stdout + released.stderr
+    assert describe_modes(exchange, "frontline") == {
+        ".": "0o1777", "frontline": "0o755", "frontline/outbound": "0o755", "frontline/inbound": "0o1733",
+        "frontline/feedback": "0o711"}
+
+    for name in (ann, bob):
+        fetched = run_as(accounts, name, "nbgrader", "fetch_assignment", ASSIGNMENT, extra=trainee)
+        assert fetched.returncode == 0, fetched.stderr
+    submitted = run_as(accounts, ann, "nbgrader", "submit", ASSIGNMENT, extra=trainee)
+    assert submitted.returncode == 0, submitted.stderr
+
+    # Bob cannot see what is in inbound, and hands in a later "submission" in Ann's name.
+    listing = run_as(accounts, bob, "ls", str(exchange / "frontline" / "inbound"))
+    assert listing.returncode != 0 and "Permission denied" in listing.stderr
+    forged = exchange / "frontline" / "inbound" / f"{ann}+{ASSIGNMENT}+2099-01-01 00:00:00.000000 UTC+forged"
+    planted = run_as(accounts, bob, sys.executable, "-c", (
+        "import os, sys; p = sys.argv[1]; os.makedirs(p)\n"
+        "open(p + '/timestamp.txt', 'w').write('2099-01-01 00:00:00.000000 UTC')\n"
+        "open(p + '/capstone.ipynb', 'w').write('{\"forged\": true}')\n"), str(forged))
+    assert planted.returncode == 0, planted.stderr
+
+    collected = run_as(accounts, trainer, "frontline", "grade", "collect", ASSIGNMENT, cwd="course", extra=course)
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    ann_copy = Path(course["FRONTLINE_COURSE"]) / "submitted" / ann / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    text = ann_copy.read_text()
+    assert '"forged"' not in text and "nbgrader" in text  # Ann's own notebook, not Bob's forgery
+    assert "2099" not in (ann_copy.parent / "timestamp.txt").read_text()
+    assert not (ann_copy.parents[2] / bob).exists()  # Bob handed nothing in under his own name
+
+    # The trainer's course and the kit's answer keys are closed to trainees.
+    for path in (course["FRONTLINE_COURSE"], accounts["kit"] / "exercises" / ASSIGNMENT, accounts["kit"] / "grading"):
+        attempt = run_as(accounts, bob, "ls", str(path))
+        assert attempt.returncode != 0 and "Permission denied" in attempt.stderr, path

@@ -1,0 +1,59 @@
+"""The Zero to JupyterHub configuration, checked as far as this machine allows (no cluster, no helm)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from frontline.hub.exchange import OWNERS_ENV_VAR, SHARED_ENV_VAR
+from frontline.kit import EXCHANGE_ENV_VAR, KIT_ENV_VAR
+
+REPO = Path(__file__).resolve().parents[2]
+Z2JH = REPO / "deploy" / "z2jh"
+
+
+def test_values_parse_and_agree_with_the_kit():
+    values = yaml.safe_load((Z2JH / "values.yaml").read_text())
+    single = values["singleuser"]
+    env = single["extraEnv"]
+    assert env[SHARED_ENV_VAR] == "1"
+    assert env[EXCHANGE_ENV_VAR] == "/srv/frontline/exchange"
+    assert env[OWNERS_ENV_VAR].startswith(env[EXCHANGE_ENV_VAR] + "/")
+    assert env[KIT_ENV_VAR] == "/opt/frontline/kit"  # where the Dockerfile copies the kit
+    assert "COPY --chown=root:root . /opt/frontline/kit" in (Z2JH / "Dockerfile").read_text()
+    # the exchange is the same shared volume in every pod and in the hub (which writes the owners file)
+    claims = {v["persistentVolumeClaim"]["claimName"] for v in single["storage"]["extraVolumes"]}
+    assert claims == {v["persistentVolumeClaim"]["claimName"] for v in values["hub"]["extraVolumes"]}
+    mounts = {m["mountPath"] for m in single["storage"]["extraVolumeMounts"]}
+    assert env[EXCHANGE_ENV_VAR] in mounts
+    assert values["cull"]["enabled"] is True and single["memory"]["limit"] and single["cpu"]["limit"]
+    hub = values["hub"]
+    assert set(hub["loadGroups"]) == {"trainers", "facilitators", "trainees"}
+    assert hub["services"]["live"]["oauth_no_confirm"] is True
+    compile(hub["extraConfig"]["frontline"], "values.yaml:hub.extraConfig.frontline", "exec")
+    for path in ("src/frontline/lab/jupyter_config", "src/frontline/lab/jupyter_config_trainer"):
+        assert path.rsplit("/", 1)[1] in hub["extraConfig"]["frontline"] and (REPO / path).is_dir()
+
+
+def test_live_manifests_parse_and_point_at_what_exists():
+    documents = [d for d in yaml.safe_load_all((Z2JH / "live.yaml").read_text()) if d]
+    kinds = {d["kind"]: d for d in documents}
+    assert {"PersistentVolumeClaim", "Secret", "Job", "Deployment", "Service"} <= set(kinds)
+    assert kinds["PersistentVolumeClaim"]["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert kinds["Secret"]["stringData"]["database-url"].startswith("postgresql")
+    container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    script = next(a for a in container["command"] if a.endswith(".py"))
+    assert (REPO / script.replace("/opt/frontline/kit/", "")).is_file()
+    env = {e["name"] for e in container["env"]}
+    assert {"FRONTLINE_LIVE_DB", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_API_URL", "JUPYTERHUB_SERVICE_PREFIX"} <= env
+    values = yaml.safe_load((Z2JH / "values.yaml").read_text())
+    assert values["hub"]["services"]["live"]["url"].endswith(":8000")
+    assert kinds["Service"]["metadata"]["name"] in values["hub"]["services"]["live"]["url"]
+
+
+def test_image_definition_installs_the_kit_with_its_hub_extra():
+    dockerfile = (Z2JH / "Dockerfile").read_text()
+    assert '-c /opt/frontline/kit/constraints.txt -e "/opt/frontline/kit[hub]"' in dockerfile
+    assert "chmod -R o-rwx /opt/frontline/kit/exercises /opt/frontline/kit/grading" in dockerfile
+    assert (REPO / "constraints.txt").is_file()

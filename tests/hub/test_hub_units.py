@@ -1,0 +1,148 @@
+"""The cohort file, the generated hub configuration and the live service's wrapper, without starting a hub."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from traitlets.config import Config
+
+from frontline.hub.config import configure
+from frontline.hub.live_service import DeferredApp, prefixed_room_page, prefixed_room_script
+from frontline.hub.settings import HubSettingsError, load_settings, parse_size
+
+COHORT = """\
+cohort: spring-intake
+trainers: [tina]
+facilitators: [fay]
+trainees: [ann, bob]
+port: 8123
+state_dir: {state}
+limits: {{memory: 1500M, processes: 128}}
+idle_timeout: 900
+live_port: 8124
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "cohort.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_cohort_file_is_read(tmp_path):
+    settings = load_settings(_write(tmp_path, COHORT.format(state=tmp_path / "state")))
+    assert settings.everyone == ("tina", "fay", "ann", "bob")
+    assert settings.memory_limit == 1500 * 1024**2 and settings.process_limit == 128
+    assert settings.role_of("tina") == "trainer" and settings.role_of("fay") == "facilitator"
+    assert settings.role_of("ann") == "trainee"
+    assert settings.exchange == tmp_path / "state" / "exchange"
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (("trainees: [ann, bob]", "trainees: [ann, Bob!]"), "field 'trainees': 'Bob!' is not a valid user name"),
+    (("trainees: [ann, bob]", "trainees: [ann, tina]"), "tina cannot be both trainer and trainee"),
+    (("memory: 1500M", "memory: lots"), "field 'limits.memory': 'lots' is not a size"),
+    (("idle_timeout: 900", "idle_timeout: soon"), "field 'idle_timeout' must be a whole number"),
+    (("port: 8123", "prot: 8123"), "unknown field(s) prot"),
+    (("trainers: [tina]", "trainers: []"), "field 'trainers' needs at least one name"),
+])
+def test_cohort_file_errors_name_the_file_and_field(tmp_path, change, expected):
+    path = _write(tmp_path, COHORT.format(state=tmp_path).replace(*change))
+    with pytest.raises(HubSettingsError) as error:
+        load_settings(path)
+    assert str(path) in str(error.value) and expected in str(error.value)
+
+
+def test_sizes():
+    assert parse_size("2G", "x") == 2 * 1024**3 and parse_size(4096, "x") == 4096
+    with pytest.raises(HubSettingsError, match="x: '2 GB' is not a size"):
+        parse_size("2 GB", "x")
+
+
+def test_hub_config_from_cohort(tmp_path, monkeypatch):
+    proxy = tmp_path / "bin" / "configurable-http-proxy"
+    proxy.parent.mkdir()
+    proxy.write_text("#!/bin/sh\n")
+    proxy.chmod(0o755)
+    monkeypatch.setenv("PATH", str(proxy.parent))
+    settings = load_settings(_write(tmp_path, COHORT.format(state=tmp_path / "state")))
+    c = Config()
+    configure(c, settings, tmp_path / "kit", (8081, 8001))
+    assert c.JupyterHub.bind_url == "http://0.0.0.0:8123" and c.JupyterHub.hub_port == 8081
+    assert c.ConfigurableHTTPProxy.command == [str(proxy)]
+    assert c.JupyterHub.authenticator_class == "firstuseauthenticator.FirstUseAuthenticator"
+    assert c.Authenticator.allowed_users == {"tina", "fay", "ann", "bob"}
+    assert c.JupyterHub.load_groups["facilitators"] == {"users": ["fay"]}
+    assert c.JupyterHub.spawner_class == "frontline.hub.spawner.CohortSpawner"
+    assert c.CohortSpawner.memory_bytes == 1500 * 1024**2
+    services = {s["name"]: s for s in c.JupyterHub.services}
+    assert "--timeout=900" in services["idle-culler"]["command"]
+    assert services["live"]["url"] == "http://127.0.0.1:8124" and services["live"]["oauth_no_confirm"]
+    roles = {r["name"]: r for r in c.JupyterHub.load_roles}
+    assert roles["live-room"]["scopes"] == ["read:groups!group=facilitators"]
+    assert "delete:servers" in roles["idle-culler"]["scopes"]
+
+
+def test_hub_config_needs_the_proxy(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    settings = load_settings(_write(tmp_path, COHORT.format(state=tmp_path)))
+    with pytest.raises(FileNotFoundError, match="npm install -g configurable-http-proxy"):
+        configure(Config(), settings, tmp_path)
+
+
+def test_room_view_is_served_under_the_service_prefix():
+    page = prefixed_room_page("/services/live/")
+    assert '"/services/live/static/room.js"' in page and '"/static/' not in page
+    script = prefixed_room_script("/services/live/")
+    assert script.startswith("const FRONTLINE_ROOT = '/services/live';")
+    assert "fetch(path," not in script and "fetch(FRONTLINE_ROOT + path," in script
+
+
+def test_live_service_answers_the_hub_while_it_starts():
+    built = threading.Event()
+
+    async def room(scope, receive, send):
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+
+    def build():
+        built.wait(30)
+        return room
+
+    app = DeferredApp(build, "/services/live/")
+
+    async def call(path: str) -> int:
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        await app({"type": "http", "path": path}, None, send)
+        return sent[0]["status"]
+
+    assert asyncio.run(call("/services/live/")) == 200  # the hub's "is it up" check
+    assert asyncio.run(call("/services/live/api/answers")) == 503  # clients retry after Retry-After
+    built.set()
+    for _ in range(100):
+        if asyncio.run(call("/services/live/api/answers")) == 204:
+            break
+        time.sleep(0.05)
+    assert asyncio.run(call("/services/live/api/answers")) == 204  # then the room itself answers
+
+
+def test_exchange_is_per_account_unless_shared(monkeypatch, tmp_path):
+    from frontline.kit import configure_exchange
+
+    monkeypatch.setenv("FRONTLINE_EXCHANGE", str(tmp_path / "exchange"))
+    monkeypatch.delenv("FRONTLINE_EXCHANGE_SHARED", raising=False)
+    single = Config()
+    configure_exchange(single)
+    assert single.Exchange.root == str(tmp_path / "exchange") and "ExchangeFactory" not in single
+    monkeypatch.setenv("FRONTLINE_EXCHANGE_SHARED", "1")
+    shared = Config()
+    configure_exchange(shared)
+    assert shared.ExchangeFactory.collect == "frontline.hub.exchange.OwnerCheckedCollect"
+    assert shared.ExchangeFactory.release_assignment == "frontline.hub.exchange.SharedReleaseAssignment"
