@@ -39,12 +39,19 @@ def check_grading(paths: KitPaths) -> list[Problem]:
     return check_assignments(paths)
 
 
+def check_front_line_track(paths: KitPaths) -> list[Problem]:
+    from frontline.scenarios.track_check import check_track
+
+    return check_track(paths)
+
+
 CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
     ("scenarios", check_scenarios),
     ("lessons", check_lessons),
     ("session plans", check_kit_session_plans),
     ("grading", check_grading),
+    ("front-line track", check_front_line_track),
 ]
 
 

@@ -24,6 +24,8 @@ from frontline.scenarios.widgets import button, markdown, notice, stylesheet
 
 class Scenario:
     kind: ClassVar[str] = ""
+    # The public methods a trainee's click calls (what a recorded answer may replay); each kind names its own.
+    learner_verbs: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, spec: ScenarioSpec, persona: str | None = None, store: ProgressStore | None = None):
         self.spec = spec

@@ -54,6 +54,7 @@ def format_output(name: str, value: float, currency: str = "$") -> str:
 
 class CalculatorScenario(Scenario):
     kind = "calculator"
+    learner_verbs = ("set", "answer", "choose")
 
     def _reset(self) -> None:
         self._inputs = {s["name"]: s["value"] for s in self.data["sliders"]}

@@ -18,6 +18,7 @@ from frontline.scenarios.widgets import markdown, wrapping
 
 class ChoiceScenario(Scenario):
     kind = "choice"
+    learner_verbs = ("choose",)
 
     @property
     def multiple(self) -> bool:

@@ -20,6 +20,7 @@ TYPE_LABELS = {"open": "open", "probing": "probing", "closed": "closed", "summar
 
 class DiagnosisScenario(Scenario):
     kind = "diagnosis"
+    learner_verbs = ("ask", "name_issue", "choose")
 
     def _reset(self) -> None:
         self._asked: list[str] = []

@@ -29,6 +29,7 @@ ACTIONS = {
 
 class EmpowermentScenario(Scenario):
     kind = "empowerment"
+    learner_verbs = ("choose_action", "set_amount", "decide", "choose")
 
     def _reset(self) -> None:
         self._action: str | None = None

@@ -42,6 +42,7 @@ def longest_ordered_run(positions: list[int]) -> list[int]:
 
 class OrderingScenario(Scenario):
     kind = "ordering"
+    learner_verbs = ("set_order", "move", "choose")
 
     @property
     def correct_order(self) -> list[str]:

@@ -28,6 +28,7 @@ def mood_word(mood: int) -> str:
 
 class RecoveryScenario(Scenario):
     kind = "recovery"
+    learner_verbs = ("reply", "choose")
 
     def _reset(self) -> None:
         self._node: str = self.data["start"]
