@@ -191,3 +191,114 @@ def test_the_reply_coach_call_is_quiet_without_a_coach(capsys):
     assert frontline.reply_coach("reply-sales-report") is None
     if frontline.reply_coach.__module__ == "frontline.responses":
         assert capsys.readouterr().out == ""
+
+
+# ----- the track as a whole: lessons, points, and `frontline check` ---------------------------------------------
+
+def _graded_points(notebook_path: Path) -> list[tuple[str, float, bool]]:
+    """(grade id, points, is a test of typed code) of every graded cell."""
+    import nbformat
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    code_answers = any(c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+                       for c in notebook.cells)
+    cells = []
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            typed = code_answers and cell.cell_type == "code" and not meta.get("solution")
+            cells.append((meta["grade_id"], float(meta["points"]), typed))
+    return cells
+
+
+def test_lessons_1_to_9_name_a_front_line_exercise_shown_in_the_course_map():
+    from frontline.lessons.metadata import load_lessons
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for lesson in load_lessons(REPO / "notebooks"):
+        if lesson.number == 0:
+            continue
+        assert lesson.front_line_exercise and lesson.front_line_minutes > 0, lesson.id
+        assert (REPO / "exercises" / lesson.front_line_exercise).is_dir()
+        row = next(line for line in readme.splitlines() if line.startswith(f"| {lesson.number} | ["))
+        assert f"`{lesson.front_line_exercise}` ({lesson.front_line_minutes})" in row
+        if lesson.exercise:
+            assert f"`{lesson.exercise}` ({lesson.exercise_minutes})" in row
+    assert "The front-line track (lessons and front-line exercises) takes" in readme
+
+
+def test_typed_code_points_are_a_minority_of_the_graded_points():
+    cells = [c for path in sorted(REPO.glob("exercises/*/*.ipynb")) for c in _graded_points(path)]
+    typed = sum(points for _, points, is_typed in cells if is_typed)
+    total = sum(points for _, points, _ in cells)
+    assert 0 < typed < total / 2, (typed, total)
+    for path in sorted(REPO.glob("exercises/fl_*/*.ipynb")):
+        assert not any(is_typed for _, _, is_typed in _graded_points(path)), f"{path.name} asks for code"
+
+
+@pytest.fixture
+def kit(tmp_path):
+    import shutil
+
+    root = tmp_path / "kit"
+    for folder in ("data", "notebooks", "exercises", "grading"):
+        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return root
+
+
+def track_problems(root: Path) -> list[str]:
+    from frontline.kit import KitPaths
+    from frontline.scenarios.track_check import check_track
+
+    return [str(p.relative_to(root)) for p in check_track(KitPaths(root))]
+
+
+def test_the_kit_passes_the_front_line_check(kit):
+    assert track_problems(kit) == []
+
+
+def test_the_check_finds_a_model_record_short_of_full_marks(kit):
+    path = kit / "grading" / "model_records" / "fl_02_customer_value" / "scenario-four-levels.json"
+    path.write_text(json.dumps({"format": 1, "item": "choice/four-levels",
+                                "steps": [{"verb": "choose", "args": ["functional"]}]}))
+    found = track_problems(kit)
+    assert any(p.startswith("grading/model_records/fl_02_customer_value/scenario-four-levels.json: the model answer "
+                            "of 'scenario-four-levels' does not reach full marks") for p in found), found
+
+
+def test_the_check_finds_a_reply_without_its_coach_cell_and_a_missing_model(kit):
+    import nbformat
+
+    path = kit / "exercises" / "fl_06_recovery_reply" / "fl_06_recovery_reply.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells = [c for c in notebook.cells if "reply_coach" not in c.source]
+    nbformat.write(notebook, path)
+    (kit / "grading" / "model_records" / "fl_06_recovery_reply" / "scenario-heard-recovery.json").unlink()
+    found = "\n".join(track_problems(kit))
+    assert 'reply-angry-refund must be followed by a hidden cell calling frontline.reply_coach("reply-angry-refund")' \
+        in found
+    assert "scenario-heard-recovery.json: missing: the model answer of graded scenario 'scenario-heard-recovery'" \
+        in found
+
+
+def test_the_check_finds_an_uncovered_objective_and_names_the_line(kit):
+    path = kit / "data" / "knowledge" / "items.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - id: k05-involvement-post")
+    end = text.index("  - id: k05-limit-data-pre")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    found = "\n".join(track_problems(kit))
+    assert "no post item for objective 3 of 05_empowerment" in found
+    path.write_text(text.replace("    answer: b\n", "    answer: e\n", 1), encoding="utf-8")
+    found = track_problems(kit)
+    line = text[: text.index("    answer: b\n")].count("\n") + 1
+    assert any(p.startswith(f"data/knowledge/items.yaml:{line}: field 'items[") and "'e' is not one of the options"
+               in p for p in found), found
+
+
+def test_the_check_finds_a_knowledge_check_out_of_step_with_the_items(kit):
+    path = kit / "data" / "knowledge" / "items.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("k01-internal-chain-pre", "k01-internal-chain-before"), encoding="utf-8")
+    found = "\n".join(track_problems(kit))
+    assert "exercises/knowledge_pre/knowledge_pre.ipynb: is out of step with data/knowledge/items.yaml" in found
