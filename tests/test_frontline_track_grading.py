@@ -9,13 +9,13 @@ notebooks and the feedback.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 from click.testing import CliRunner
+from test_grading_pipeline import grades_of  # the same reading of nbgrader's gradebook
 
 from frontline.cli import cli
 from frontline.grading.course import Course
@@ -79,9 +79,9 @@ def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("track")
     env = {"FRONTLINE_COURSE": str(base / "course"), "FRONTLINE_EXCHANGE": str(base / "exchange"),
            "FRONTLINE_KIT": str(REPO), "FRONTLINE_CELL_TIMEOUT": "30"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with pytest.MonkeyPatch.context() as environment:
+        for key, value in env.items():
+            environment.setenv(key, value)
         course = Course.open(KitPaths(REPO))
         runner = CliRunner()
         for assignment in ASSIGNMENTS:
@@ -96,23 +96,6 @@ def graded(tmp_path_factory):
             result = runner.invoke(cli, ["grade", "all", assignment, "--no-collect", "--jobs", "2"])
             assert result.exit_code == 0, result.output
         yield course
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def grades_of(course: Course, assignment: str, student: str) -> dict[str, tuple[float, float, bool, bool]]:
-    """grade_id -> (score, max score, autograded?, needs manual grading?)"""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(course.db_url) as gb:
-        submission = gb.find_submission(assignment, student)
-        manual = {c.name for nb in submission.assignment.notebooks for c in nb.solution_cells}
-        return {g.name: (float(g.score or 0), float(g.max_score), g.name not in manual, bool(g.needs_manual_grade))
-                for nb in submission.notebooks for g in nb.grades}
 
 
 def test_outputs(course: Course, assignment: str, student: str) -> dict[str, str]:

@@ -192,16 +192,15 @@ def knowledge_question(item_id: str, folder: Path | str | None = None):
 
 
 # ----- the generated assignments -------------------------------------------------------------------------------
+HOW_TO_ANSWER = ("Start with *Run → Run All Cells* to show the questions, then answer each one by clicking the "
+                 "option you think is best. There is nothing to type. Your answers are saved as you click, and you "
+                 "can change them until you hand in the check. ")
 INTRO = {
-    "pre": ("# Knowledge check: before the course\n\n"
-            "Answer each question by clicking the option you think is best. There is nothing to type. "
-            "Your answers are saved as you click, and you can change them until you hand in the check. "
-            "It is fine not to know yet: this check shows your trainer where the course should spend its time, "
+    "pre": ("# Knowledge check: before the course\n\n" + HOW_TO_ANSWER
+            + "It is fine not to know yet: this check shows your trainer where the course should spend its time, "
             "and you see the answers after it is marked."),
-    "post": ("# Knowledge check: after the course\n\n"
-             "Answer each question by clicking the option you think is best. There is nothing to type. "
-             "Your answers are saved as you click, and you can change them until you hand in the check. "
-             "The questions are new, but they cover the same aims as the check you took before the course."),
+    "post": ("# Knowledge check: after the course\n\n" + HOW_TO_ANSWER
+             + "The questions are new, but they cover the same aims as the check you took before the course."),
 }
 
 
