@@ -53,6 +53,19 @@ def test_a_reopened_notebook_continues_from_the_saved_clicks(tmp_path):
     assert [s["args"][0] for s in saved(tmp_path, "late")["steps"]] == ["tell-me-about-it", "read-the-address"]
 
 
+def test_showing_a_restored_answer_adds_no_steps(tmp_path):
+    first = graded_scenario("late", "diagnosis/late-delivery", folder=tmp_path)
+    first.engine.ask("tell-me-about-it")
+    first.engine.name_issue("needs-it-by-saturday")
+    before = saved(tmp_path, "late")
+    again = graded_scenario("late", "diagnosis/late-delivery", folder=tmp_path)
+    again.widget  # noqa: B018 - the issue's radio buttons are set to the restored answer as the widget is built
+    assert again.engine.ui.issue.value == "needs-it-by-saturday"
+    assert saved(tmp_path, "late") == before
+    again.engine.ui.issue.value = "wants-refund"
+    assert saved(tmp_path, "late")["steps"][-1] == {"verb": "name_issue", "args": ["wants-refund"]}
+
+
 def test_a_verb_that_calls_another_is_recorded_once(tmp_path):
     played = graded_scenario("kettle", "empowerment/return-without-receipt", folder=tmp_path)
     played.engine.decide("alone", 65)

@@ -72,10 +72,11 @@ def describe_step(step: Step, data: dict[str, Any], said: Any = None) -> str:
     names = dict(_texts(data))
 
     def word(value: Any) -> str:
-        if isinstance(value, list):
-            return "; ".join(word(v) for v in value)
+        if isinstance(value, list):  # an order of steps: one per line, numbered
+            return "".join(f"\n       {n}) {word(v)}" for n, v in enumerate(value, 1))
         if isinstance(value, str) and value in names:
-            return f"“{names[value]}”"
+            text = names[value]
+            return text if text.startswith(('"', "“")) else f"“{text}”"
         return str(value)
 
     parts = [word(a) for a in step.args] + [f"{k} = {v}" for k, v in step.kwargs.items()]
@@ -246,7 +247,13 @@ class GradedScenario(RecordedPlay):
     @property
     def widget(self) -> w.VBox:
         if self._root is None:
-            inner = self.engine.widget
+            # Building the widget sets its controls to the restored answer, and their callbacks call the verbs
+            # again: counted as nested calls, so reopening a notebook never adds steps to the record.
+            self._depth += 1
+            try:
+                inner = self.engine.widget
+            finally:
+                self._depth -= 1
             ui = self.engine.ui
             for name in ("buttons", "persona", "persona_text", "hints", "solution_box", "record", "feedback"):
                 part = getattr(ui, name, None)
