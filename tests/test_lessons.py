@@ -74,7 +74,11 @@ def test_course_map_lists_every_lesson_with_minutes():
     text = course_map(lessons)
     for lesson in lessons:
         assert f"[{lesson.title}](notebooks/{lesson.path.name})" in text
-        assert f"| {lesson.teaching_minutes} + {lesson.exercise_minutes} |" in text
+        assert f"(notebooks/{lesson.path.name}) | {lesson.teaching_minutes} |" in text
+        if lesson.front_line_exercise:
+            assert f"`{lesson.front_line_exercise}` ({lesson.front_line_minutes})" in text
+        if lesson.exercise:
+            assert f"`{lesson.exercise}` ({lesson.exercise_minutes})" in text
     assert f"{sum(lesson.teaching_minutes for lesson in lessons)} minutes of lessons" in text
 
 
@@ -132,7 +136,8 @@ def test_checker_finds_missing_prerequisite_scenario_and_exercise(kit):
         lesson["exercise"] = "diagnosys"
 
     edit_lesson(kit, "05_empowerment", change)
-    for name in ("diagnosis", "problem_solving", "empowerment", "retention_measurement", "capstone"):
+    for name in ("diagnosis", "problem_solving", "empowerment", "retention_measurement", "capstone",
+                 *(p.name for p in (REPO / "exercises").glob("fl_*"))):
         (kit / "exercises" / name).mkdir(parents=True)
     found = "\n".join(messages(kit))
     assert "prerequisite '02_what_customers_want' is not a lesson" in found
@@ -211,7 +216,7 @@ def test_lessons_sync_command_checks_and_writes(kit, monkeypatch):
     assert CliRunner().invoke(cli, ["lessons", "sync"]).exit_code == 0
     assert CliRunner().invoke(cli, ["lessons", "sync", "--check"]).exit_code == 0
     readme = (kit / "README.md").read_text()
-    assert "| 8 | [Measuring service](notebooks/08_measuring_service.ipynb) | 30 + 99 |" in readme
+    assert "`retention_measurement` (99) |" in readme.split("| 8 | [Measuring service]")[1].splitlines()[0]
     checked = CliRunner().invoke(cli, ["check", "--only", "lessons"])
     assert checked.exit_code == 0, checked.output
 

@@ -51,6 +51,12 @@ def check_reply_coach(paths: KitPaths) -> list[Problem]:
     return check_rules_file(paths.root / RULES_RELATIVE)
 
 
+def check_front_line_track(paths: KitPaths) -> list[Problem]:
+    from frontline.scenarios.track_check import check_track
+
+    return check_track(paths)
+
+
 CHECKERS: list[tuple[str, Checker]] = [
     ("datasets", check_datasets),
     ("scenarios", check_scenarios),
@@ -59,6 +65,7 @@ CHECKERS: list[tuple[str, Checker]] = [
     ("session plans", check_kit_session_plans),
     ("grading", check_grading),
     ("reply coach", check_reply_coach),
+    ("front-line track", check_front_line_track),
 ]
 
 

@@ -155,8 +155,11 @@ class HideTestSource(NbGraderPreprocessor):
                     message = error_message(errors[-1])
                     cell.outputs = [nbformat.v4.new_output("stream", name="stderr",
                                                            text=f"✘ Not passed. {message}\n")]
-                else:
-                    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="✔ All tests passed.\n")]
+                else:  # what a test printed for the trainee (a graded scenario's path and debrief) stays
+                    printed = "".join(o.get("text", "") for o in cell.get("outputs", [])
+                                      if o.get("output_type") == "stream" and o.get("name") == "stdout")
+                    cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                                           text=printed or "✔ All tests passed.\n")]
             cells.append(cell)
         nb.cells = cells
         return nb, resources

@@ -137,6 +137,15 @@ def check_notebook(path: Path, paths: KitPaths, known_ids: dict[str, int]) -> li
     if lesson.exercise and exercises is not None and lesson.exercise not in exercises:
         problems.append(at("exercise", f"exercise {lesson.exercise!r} is not an assignment in exercises/ "
                                        f"(found: {', '.join(sorted(exercises))})"))
+    if lesson.front_line_exercise and exercises is not None and lesson.front_line_exercise not in exercises:
+        problems.append(at("front_line_exercise", f"front-line exercise {lesson.front_line_exercise!r} is not an "
+                                                  f"assignment in exercises/"))
+    if lesson.number >= 1 and not lesson.front_line_exercise:
+        problems.append(at("front_line_exercise", "every lesson after the welcome names a front-line exercise "
+                                                  "(one a trainee completes without writing code)"))
+    if bool(lesson.front_line_exercise) != bool(lesson.front_line_minutes):
+        problems.append(at("front_line_minutes", "give minutes for the front-line exercise, and only when there is "
+                                                 "one"))
     sections = timed_sections(nb)
     planned = sum(section.minutes for section in sections)
     if sections and planned != lesson.teaching_minutes:

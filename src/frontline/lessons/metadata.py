@@ -45,11 +45,18 @@ class Lesson:
     key_points: tuple[str, ...]
     scenarios: tuple[str, ...]
     exercise: str | None
+    front_line_exercise: str | None
+    front_line_minutes: int
     path: Path
 
     @property
     def total_minutes(self) -> int:
+        """Lesson plus analyst exercise (the run sheets' planned time)."""
         return self.teaching_minutes + self.exercise_minutes
+
+    @property
+    def front_line_total_minutes(self) -> int:
+        return self.teaching_minutes + self.front_line_minutes
 
     @classmethod
     def from_metadata(cls, meta: dict[str, Any], path: Path) -> Lesson:

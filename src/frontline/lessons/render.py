@@ -22,21 +22,26 @@ def _bullets(items: tuple[str, ...]) -> str:
     return "\n".join(f"- {item}" for item in items)
 
 
-def _minutes(lesson: Lesson) -> str:
-    if lesson.exercise_minutes:
-        return f"{lesson.teaching_minutes} min lesson + {lesson.exercise_minutes} min graded exercise"
-    return f"{lesson.teaching_minutes} min"
+def _exercises(lesson: Lesson) -> str:
+    """Both tracks' exercises with their minutes: the front-line one for everyone, the analyst one (typed code)."""
+    parts = []
+    if lesson.front_line_exercise:
+        parts.append(f"front-line `{lesson.front_line_exercise}` ({lesson.front_line_minutes} min, no code)")
+    if lesson.exercise:
+        parts.append(f"analyst track `{lesson.exercise}` ({lesson.exercise_minutes} min, for team leaders and "
+                     "analysts who work with data)")
+    return "; ".join(parts) or "none"
 
 
 def render_header(lesson: Lesson) -> str:
     """The lesson's opening markdown cell."""
     before = ", ".join(f"[Lesson {int(p[:2])}]({p}.ipynb)" for p in lesson.prerequisites) or "nothing"
-    exercise = f"`{lesson.exercise}` (Assignments panel)" if lesson.exercise else "none"
     return "\n".join([
         HEADER_MARK,
         f"# Lesson {lesson.number}: {lesson.title}",
         "",
-        f"**Time:** {_minutes(lesson)} · **Take first:** {before} · **Graded exercise:** {exercise}",
+        f"**Time:** {lesson.teaching_minutes} min lesson · **Take first:** {before} · **Graded exercises:** "
+        f"{_exercises(lesson)}",
         "",
         "**Questions this lesson answers**",
         "",
@@ -50,9 +55,9 @@ def render_header(lesson: Lesson) -> str:
 
 def render_key_points(lesson: Lesson) -> str:
     """The lesson's closing markdown cell: key points and where to practise next."""
-    if lesson.exercise:
-        nxt = (f"**Graded exercise:** fetch `{lesson.exercise}` in the *Assignments* panel "
-               "(*Nbgrader → Assignments*), work in it, **Validate**, then **Submit**.")
+    if lesson.front_line_exercise or lesson.exercise:
+        nxt = (f"**Graded exercises:** {_exercises(lesson)}. Fetch yours in the *Assignments* panel "
+               "(*Nbgrader → Assignments*), work in it, then **Submit**.")
     else:
         nxt = "**Graded exercise:** none for this lesson."
     return "\n".join([KEY_POINTS_MARK, "## Key points", "", _bullets(lesson.key_points), "", nxt])
@@ -96,27 +101,34 @@ def sync_notebook(path: Path, lesson: Lesson) -> bool:
 
 
 def course_map(lessons: list[Lesson]) -> str:
-    """The README course map: one row per lesson, with minutes and what it teaches."""
+    """The README course map: one row per lesson, with minutes and both tracks' exercises."""
     rows = [
-        "| # | Lesson | Minutes (lesson + graded exercise) | What it teaches | Graded exercise |",
-        "|---|---|---|---|---|",
+        "| # | Lesson | Lesson minutes | What it teaches | Front-line exercise (minutes) "
+        "| Analyst exercise (minutes) |",
+        "|---|---|---|---|---|---|",
     ]
     for lesson in lessons:
         link = f"[{lesson.title}](notebooks/{lesson.path.name})"
         teaches = "<br>".join(lesson.questions)
-        exercise = f"`{lesson.exercise}`" if lesson.exercise else "—"
-        rows.append(f"| {lesson.number} | {link} | {lesson.teaching_minutes} + {lesson.exercise_minutes} "
-                    f"| {teaches} | {exercise} |")
+        front = f"`{lesson.front_line_exercise}` ({lesson.front_line_minutes})" if lesson.front_line_exercise else "—"
+        analyst = f"`{lesson.exercise}` ({lesson.exercise_minutes})" if lesson.exercise else "—"
+        rows.append(f"| {lesson.number} | {link} | {lesson.teaching_minutes} | {teaches} | {front} | {analyst} |")
     teaching = sum(lesson.teaching_minutes for lesson in lessons)
-    exercises = sum(lesson.exercise_minutes for lesson in lessons)
-    total = teaching + exercises
+    front_line = sum(lesson.front_line_minutes for lesson in lessons)
+    analyst = sum(lesson.exercise_minutes for lesson in lessons)
+
+    def hours(minutes: int) -> str:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+
     return "\n".join([
         "Generated from the lesson notebooks' metadata by `frontline lessons sync`; do not edit by hand.",
         "",
         *rows,
         "",
-        f"In all: {teaching} minutes of lessons and {exercises} minutes of graded exercises "
-        f"({total // 60} h {total % 60:02d} min).",
+        f"In all: {teaching} minutes of lessons, {front_line} minutes of front-line exercises (clicks and written "
+        f"replies, no code) and {analyst} minutes of analyst exercises (typed code). The front-line track (lessons "
+        f"and front-line exercises) takes {hours(teaching + front_line)}; the analyst track (lessons and analyst "
+        f"exercises) takes {hours(teaching + analyst)}.",
     ])
 
 

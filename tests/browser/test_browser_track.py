@@ -1,0 +1,93 @@
+"""Trainer: in nbgrader's formgrader, each front-line exercise's submission shows the written reply's rubric as its
+mark scheme and, under each graded scenario, the path the trainee clicked, told in words.
+
+A made-up trainee hands in every front-line exercise with the model written replies and the model click records;
+`frontline grade all` grades them; JupyterLab is started from the course folder as the trainer's guide says.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from lab_page import log_in
+from playwright.sync_api import expect
+from servers import REPO, GradedCourse, LabServer, ServerDidNotStart, _home, clean_env, formgrader_server
+
+from frontline.grading.rubrics import load_rubrics
+from frontline.grading.samples import make_submission
+from frontline.responses import Step
+from frontline.scenarios.graded import describe_step
+
+FRONT_LINE = sorted(p.name for p in (REPO / "exercises").glob("fl_*") if p.is_dir())
+STUDENT = "model"
+
+
+def _model_records(kit, assignment: str) -> dict[str, dict]:
+    folder = kit / "grading" / "model_records" / assignment
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+
+
+@pytest.fixture(scope="module")
+def track_formgrader(chromium_available, kit_folder, tmp_path_factory) -> Iterator[LabServer]:
+    run = tmp_path_factory.mktemp("track-grading")
+    root = run / "course"
+    env = clean_env(_home(run), kit_folder)
+    env.update(FRONTLINE_COURSE=str(root), FRONTLINE_EXCHANGE=str(run / "exchange"), FRONTLINE_CELL_TIMEOUT="30")
+
+    def grade(*args: str) -> None:
+        result = subprocess.run([sys.executable, "-m", "frontline", "grade", *args], env=env, cwd=run,
+                                capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            pytest.fail(f"frontline grade {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
+
+    for assignment in FRONT_LINE:
+        grade("generate", assignment)
+        folder = root / "submitted" / STUDENT / assignment
+        make_submission("full", kit_folder / "exercises" / assignment / f"{assignment}.ipynb",
+                        root / "release" / assignment / f"{assignment}.ipynb", folder)
+        shutil.copytree(kit_folder / "grading" / "model_records" / assignment, folder / "responses")
+        grade("all", assignment, "--no-collect", "--jobs", "1")
+    course = GradedCourse(root=root, env=env, assignment=FRONT_LINE[0], students=(STUDENT,))
+    try:
+        with formgrader_server(course, run) as server:
+            yield server
+    except ServerDidNotStart as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.mark.parametrize("assignment", FRONT_LINE)
+def test_formgrader_shows_the_rubric_and_the_recorded_path(track_formgrader, kit_folder, page, assignment):
+    log_in(page, track_formgrader)
+    page.goto(f"{track_formgrader.base}/formgrader/manage_students/{STUDENT}/{assignment}")
+    page.locator("a[href*='/formgrader/submissions/']").first.click()
+    expect(page.locator("body")).to_contain_text("Submission", timeout=60_000)
+
+    rubrics = load_rubrics(kit_folder / "grading" / "rubrics", assignment)
+    assert rubrics and all(cell.startswith("reply-") for cell in rubrics)
+    for rubric in rubrics.values():
+        heading = page.get_by_role("heading", name=f"📋 Mark scheme: {rubric.title}")
+        expect(heading).to_be_visible()
+        scheme = heading.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' cell ')][1]")
+        for criterion in rubric.criteria:
+            expect(scheme).to_contain_text(criterion.criterion)
+            expect(scheme).to_contain_text(criterion.levels[0].description)
+    expect(page.locator("input.score").first).to_be_visible()  # the reply waits for the trainer's score
+
+    from frontline.scenarios import scenario
+
+    for record in _model_records(kit_folder, assignment).values():
+        engine = scenario(record["item"])
+        first = record["steps"][0]
+        words = describe_step(Step(first["verb"], tuple(first["args"]), first.get("kwargs", {})), engine.data)
+        output = page.locator(".output_area, .output_subarea, .jp-OutputArea").filter(has_text="The path you took:")
+        path = output.filter(has_text=engine.title).first
+        expect(path).to_be_visible()
+        expect(path).to_contain_text(f"1. {words.splitlines()[0]}")
+        for line in words.splitlines()[1:]:  # an order of steps is told one step per line
+            expect(path).to_contain_text(line.strip())
+        expect(path).to_contain_text("Points:")
