@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from accessibility import assert_no_serious_findings
-from conftest import ARTIFACTS
 from playwright.sync_api import expect
 from servers import presentation
+
+from conftest import ARTIFACTS
 
 WIDTHS = {"narrow": 400, "wide": 1280}
 
