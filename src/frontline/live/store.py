@@ -1,9 +1,14 @@
-"""Storage of a live session behind one interface, :class:`SessionStore`, served by SQLAlchemy.
+"""Storage of a live session behind one interface, :class:`SessionStore`, served by SQLAlchemy Core.
 
 The default database is an SQLite file in a folder the facilitator chooses; a PostgreSQL URL
-(``postgresql+psycopg://...``) serves a large event with the same code, since only portable SQLAlchemy Core
-constructs are used. Every write commits before the HTTP response is sent, so a restart loses no answer.
-Resends never count twice: each answer carries an idempotency key with a unique constraint on it.
+(``postgresql+psycopg://...``) serves a large event, or several server processes at once, with the same code.
+
+Answers are written in batches (:meth:`SessionStore.add_answers`): every answer that arrives while the previous
+batch commits goes into the next one, and no reply is sent before its batch has committed, so a restart loses no
+acknowledged answer. Resends never count twice: each answer carries an idempotency key with a unique constraint.
+The room's distributions are kept as running tallies (see :mod:`frontline.live.tallies`) in the same transaction,
+so the room view costs the same however many answers the session holds. Limits (answers per participant, joins and
+wrong codes per address, the room's size) are counted in the database, so they hold across server processes.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,28 +33,36 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    cast,
     create_engine,
     event,
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from frontline.live.plan import QuestionSpec
+from frontline.live.tallies import add, contributions
+from frontline.live.values import AnswerProblem, clean_text, parse_stored
 
 # Join codes avoid letters and digits that are easy to confuse when read off a projector (0/O, 1/I/L).
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 QUESTION_KINDS = ("choice", "text", "number", "confidence", "scenario")
 STATES = ("draft", "open", "locked")
+NOTIFY_CHANNEL = "frontline_live"
+TOTALS = (0, 0)  # the (question, round) under which session-wide counts are tallied
+ANSWERS_TOTAL, PARTICIPANTS_TOTAL = ("total", "answers"), ("total", "participants")
 
 metadata = MetaData()
 
@@ -99,6 +114,35 @@ answers_table = Table(
     Column("received_at", Float, nullable=False),
     # Why per participant: a key only has to be unique for the client that made it.
     UniqueConstraint("participant_id", "idempotency_key", name="uq_answer_idempotency"),
+    Index("ix_answers_participant_time", "participant_id", "received_at"),
+)
+
+# Each participant's latest answer to a question's round, with what it adds to the tallies.
+latest_table = Table(
+    "latest_answers", metadata,
+    Column("question_number", Integer, primary_key=True),
+    Column("round", Integer, primary_key=True),
+    Column("participant_id", String(40), primary_key=True),
+    Column("answer_number", Integer, nullable=False),
+    Column("contributions", JSON, nullable=False),
+)
+
+tallies_table = Table(
+    "tallies", metadata,
+    Column("question_number", Integer, primary_key=True),
+    Column("round", Integer, primary_key=True),
+    Column("dimension", String(10), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+join_attempts_table = Table(
+    "join_attempts", metadata,
+    Column("attempt", Integer, primary_key=True, autoincrement=True),
+    Column("address", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("accepted", Boolean, nullable=False),
+    Index("ix_join_attempts_address_time", "address", "at"),
 )
 
 
@@ -109,10 +153,42 @@ def hash_token(token: str) -> str:
 DB_FILE_NAME = "live-session.sqlite"
 
 
+def private_folder(folder: Path) -> Path:
+    """Create ``folder`` readable by its owner only (0700); an existing folder of ours is made so too."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(PermissionError):
+        if folder.stat().st_uid == os.getuid():
+            folder.chmod(0o700)
+    return folder
+
+
 def sqlite_url(folder: Path) -> str:
-    """The database URL of the session kept in ``folder`` (the folder is created)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """The database URL of the session kept in ``folder``."""
     return f"sqlite:///{(folder / DB_FILE_NAME).resolve()}"
+
+
+def database_exists(url: str) -> bool:
+    """Whether a session may already be kept at ``url`` (an SQLite file that exists, or any server database)."""
+    if not url.startswith("sqlite"):
+        return True
+    database = make_url(url).database
+    return bool(database) and database != ":memory:" and Path(database).is_file()
+
+
+def shown_url(url: str) -> str:
+    """A database URL as it may be printed: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(a database URL)"
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used; the message is one line naming the file or URL and what to do."""
+
+
+class DuplicateQuestion(ValueError):
+    pass
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,44 +214,133 @@ class StoredAnswer:
     correct: bool | None
     score: float | None
     received_at: float
+    question_number: int = 0
 
 
-class DuplicateQuestion(ValueError):
-    pass
+@dataclass(frozen=True)
+class Submission:
+    """An answer as it reaches the store: its structure already checked (:func:`frontline.live.values.check_value`)."""
+
+    participant_id: str
+    question_id: str
+    idempotency_key: str
+    kind: str
+    answer: Any
+    persona: str | None = None
+
+
+@dataclass(frozen=True)
+class JoinRequest:
+    name: str | None
+    address: str
+    code_ok: bool
+    resume: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a submission: ``stored``, ``duplicate``, ``unknown``, ``draft``, ``locked``, ``invalid``,
+    ``limited`` (with ``retry_after``), ``full``, ``wrong_code`` or ``joined``."""
+
+    status: str
+    number: int | None = None
+    detail: str = ""
+    retry_after: float = 0.0
+    extra: dict[str, Any] | None = None
+
+
+# judge(question, submission) -> (correct, score), or AnswerProblem
+Judge = Callable[[Question, Submission], tuple[bool | None, float | None]]
+Verdict = tuple[bool | None, float | None] | AnswerProblem | None  # None: not judged yet
+
+
+@dataclass(frozen=True)
+class Limits:
+    answers_per_window: int = 10
+    answer_window: float = 10.0  # seconds
+    joins_per_minute: int = 60  # per address
+    failed_joins_per_minute: int = 30  # wrong codes per address
+    max_participants: int | None = None
 
 
 class SessionStore:
-    """The repository of one live session: settings, questions, participants and answers."""
+    """The repository of one live session: settings, questions, participants, answers and the room's tallies."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, read_only: bool = False):
         self.url = url
+        self.read_only = read_only
+        self.is_sqlite = url.startswith("sqlite")
+        self._listeners: list[Callable[[], None]] = []
         connect_args: dict[str, Any] = {}
-        if url.startswith("sqlite"):
+        engine_url = url
+        database = make_url(url).database if self.is_sqlite else None
+        self.path = Path(database) if database and database != ":memory:" else None
+        if self.is_sqlite:
             # Why: uvicorn's worker threads share the engine; writers wait for the lock instead of failing.
             connect_args = {"check_same_thread": False, "timeout": 30}
+            if self.path is not None:
+                _check_sqlite_file(self.path, read_only)
+                if not read_only:
+                    private_folder(self.path.parent)
+                if read_only:
+                    # With a -wal file a server may be writing: read through SQLite's locks. Without one nobody
+                    # has the session open, and the file can be read as it is, without creating lock files.
+                    wal = self.path.with_name(self.path.name + "-wal").exists()
+                    engine_url = f"sqlite:///file:{self.path.resolve()}?{'mode=ro' if wal else 'immutable=1'}&uri=true"
         try:
-            self.engine: Engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+            self.engine: Engine = create_engine(engine_url, connect_args=connect_args, pool_pre_ping=True,
+                                                pool_size=10, max_overflow=20) \
+                if not self.is_sqlite else create_engine(engine_url, connect_args=connect_args)
         except ModuleNotFoundError as e:
-            raise ModuleNotFoundError(
-                f"the database URL {make_url(url).render_as_string(hide_password=True)} needs the Python driver "
-                f"{e.name!r}, which is not installed; for PostgreSQL run: pip install 'psycopg[binary]' and use "
-                "a postgresql+psycopg://user:password@host/database URL"
+            raise StoreError(
+                f"the database URL {shown_url(url)} needs the Python driver {e.name!r}, which is not installed; for "
+                "PostgreSQL run: pip install 'psycopg[binary]' and use a postgresql+psycopg://user@host/db URL"
             ) from e
         # SQLite allows one writer at a time and its busy handler waits by sleeping, which makes queued writers
         # slow under a burst; taking turns in-process is much faster. PostgreSQL needs no such lock.
         self._write_lock: threading.Lock | contextlib.nullcontext = contextlib.nullcontext()
-        if url.startswith("sqlite"):
+        if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             self._write_lock = threading.Lock()
-        metadata.create_all(self.engine)
-        database = self.engine.url.database if url.startswith("sqlite") else None
-        if database and database != ":memory:" and Path(database).exists():
-            Path(database).chmod(0o600)  # it holds the facilitator token and everyone's answers
+        try:
+            if not read_only:
+                metadata.create_all(self.engine)
+            with self.engine.connect() as conn:
+                conn.execute(select(func.count()).select_from(settings_table)).scalar()
+        except DBAPIError as e:
+            self.engine.dispose()
+            raise StoreError(self._explain(e)) from e
+        if not read_only and self.get_setting("aggregates") != "1":
+            self.rebuild_tallies()  # a session from before the tallies existed
+
+    def _explain(self, error: DBAPIError) -> str:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error).splitlines()[0]
+        where = str(self.path) if self.path else shown_url(self.url)
+        lowered = reason.lower()
+        if "not a database" in lowered or "malformed" in lowered:
+            return (f"{where} is not a readable live session database (damaged, or another kind of file): {reason}. "
+                    "Move it aside, or give another --dir.")
+        if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+            return f"cannot write to {where}: {reason}. Check the file's and its folder's permissions."
+        if "does not exist" in lowered and "relation" in lowered:
+            return f"{where} holds no live session (its tables are missing): {reason}"
+        return f"cannot use the database {where}: {reason}"
+
+    # -- transactions and change notices --------------------------------------------------------------------
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (from any thread) after every committed change made through this store."""
+        self._listeners.append(listener)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Connection]:
+        if self.read_only:
+            raise StoreError(f"{self.path or shown_url(self.url)} was opened read-only")
         with self._write_lock, self.engine.begin() as conn:
             yield conn
+            if not self.is_sqlite:  # delivered at commit to every server process listening on this database
+                conn.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        for listener in self._listeners:
+            listener()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -188,13 +353,14 @@ class SessionStore:
 
     def set_setting(self, key: str, value: str) -> None:
         with self._writing() as conn:
-            done = conn.execute(update(settings_table).where(settings_table.c.key == key).values(value=value))
-            if done.rowcount == 0:
-                conn.execute(insert(settings_table).values(key=key, value=value))
+            _set_setting(conn, key, value)
 
     def get_json(self, key: str, default: Any = None) -> Any:
         raw = self.get_setting(key)
-        return default if raw is None else json.loads(raw)
+        if raw is None:
+            return default
+        value = parse_stored(raw)
+        return value if isinstance(value, type(default)) or default is None else default
 
     def set_json(self, key: str, value: Any) -> None:
         self.set_setting(key, json.dumps(value))
@@ -219,39 +385,30 @@ class SessionStore:
         return code, token
 
     # -- questions ------------------------------------------------------------------------------------------
-    def add_question(self, question_id: str, kind: str, title: str, prompt: str = "", options: list[str] | None = None,
-                     correct: Any = None, debrief: str = "", minimum: float | None = None,
-                     maximum: float | None = None, labels: dict[str, str] | None = None) -> Question:
+    def add_question(self, spec: QuestionSpec) -> Question:
         try:
             with self._writing() as conn:
                 conn.execute(insert(questions_table).values(
-                    question_id=question_id, kind=kind, title=title, prompt=prompt, options=list(options or []),
-                    correct=correct, debrief=debrief, minimum=minimum, maximum=maximum, labels=dict(labels or {}),
-                    state="draft",
-                    revealed=False, round=1, created_at=time.time(),
+                    question_id=spec.question_id, kind=spec.kind, title=spec.title, prompt=spec.prompt,
+                    options=list(spec.options), correct=spec.correct, debrief=spec.debrief, minimum=spec.minimum,
+                    maximum=spec.maximum, labels=dict(spec.labels), state="draft", revealed=False, round=1,
+                    created_at=time.time(),
                 ))
         except IntegrityError as e:
-            raise DuplicateQuestion(f"a question with id {question_id!r} already exists in this session") from e
-        found = self.question_by_id(question_id)
+            raise DuplicateQuestion(f"a question with id {spec.question_id!r} already exists in this session") from e
+        found = self.question_by_id(spec.question_id)
         assert found is not None
         return found
 
     def questions(self) -> list[Question]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(questions_table).order_by(questions_table.c.number)).mappings().all()
-        return [_question(row) for row in rows]
+            return _questions(conn)
 
     def question(self, number: int) -> Question | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(questions_table).where(questions_table.c.number == number)).mappings().first()
-        return _question(row) if row else None
+        return next((q for q in self.questions() if q.number == number), None)
 
     def question_by_id(self, question_id: str) -> Question | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(questions_table).where(questions_table.c.question_id == question_id)
-            ).mappings().first()
-        return _question(row) if row else None
+        return next((q for q in self.questions() if q.question_id == question_id), None)
 
     def set_question_state(self, number: int, **values: Any) -> Question | None:
         with self._writing() as conn:
@@ -266,13 +423,52 @@ class SessionStore:
         return self.question(number)
 
     # -- participants ---------------------------------------------------------------------------------------
-    def add_participant(self, name: str | None) -> tuple[str, str]:
+    def join_many(self, requests: list[JoinRequest], limits: Limits) -> list[Outcome]:
+        """Let people in, or say why not, in one transaction; every attempt is counted per address (in the
+        database, so across server processes)."""
+        deltas: dict[tuple[int, int], Counter] = {TOTALS: Counter()}
+        with self._writing() as conn:
+            outcomes = [self._join_one(conn, request, limits, deltas[TOTALS]) for request in requests]
+            _apply_tallies(conn, deltas, self._upsert)
+        return outcomes
+
+    def _join_one(self, conn: Connection, request: JoinRequest, limits: Limits, totals: Counter) -> Outcome:
+        now = time.time()
+        attempts = join_attempts_table
+        recent = select(func.count()).select_from(attempts).where(attempts.c.address == request.address,
+                                                                   attempts.c.at > now - 60)
+        failed = conn.execute(recent.where(attempts.c.accepted.is_(False))).scalar_one()
+        if failed >= limits.failed_joins_per_minute:
+            return Outcome("limited", detail="too many wrong join codes", retry_after=60)
+        if not request.code_ok:
+            conn.execute(insert(attempts).values(address=request.address, at=now, accepted=False))
+            return Outcome("wrong_code")
+        if request.resume:
+            found = conn.execute(select(participants_table.c.participant_id)
+                                 .where(participants_table.c.token_hash == hash_token(request.resume))).scalar()
+            if found is not None:
+                return Outcome("joined", extra={"participant_id": found, "participant_token": request.resume,
+                                                "resumed": True})
+        if limits.joins_per_minute and conn.execute(
+                recent.where(attempts.c.accepted.is_(True))).scalar_one() >= limits.joins_per_minute:
+            return Outcome("limited", detail="too many joins from this address", retry_after=60)
+        cap = limits.max_participants
+        if cap is not None and _total(conn, PARTICIPANTS_TOTAL) + totals[PARTICIPANTS_TOTAL] >= cap:
+            return Outcome("full", detail=f"the room is full ({cap} participants)")
         participant_id = "p-" + secrets.token_hex(6)
         token = secrets.token_urlsafe(24)
-        with self._writing() as conn:
-            conn.execute(insert(participants_table).values(
-                participant_id=participant_id, token_hash=hash_token(token), name=name, joined_at=time.time()))
-        return participant_id, token
+        conn.execute(insert(participants_table).values(
+            participant_id=participant_id, token_hash=hash_token(token), name=request.name, joined_at=now))
+        conn.execute(insert(attempts).values(address=request.address, at=now, accepted=True))
+        totals[PARTICIPANTS_TOTAL] += 1
+        return Outcome("joined", extra={"participant_id": participant_id, "participant_token": token,
+                                        "resumed": False})
+
+    def add_participant(self, name: str | None) -> tuple[str, str]:
+        """A participant added directly (tests, tools); the server's way in is :meth:`join`."""
+        outcome = self.join_many([JoinRequest(name, "local", True)], Limits(joins_per_minute=0))[0]
+        assert outcome.extra is not None
+        return outcome.extra["participant_id"], outcome.extra["participant_token"]
 
     def participant_for_token(self, token: str) -> str | None:
         with self.engine.connect() as conn:
@@ -281,84 +477,276 @@ class SessionStore:
 
     def room_size(self) -> int:
         with self.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(participants_table)).scalar_one()
+            return _total(conn, PARTICIPANTS_TOTAL)
 
     # -- answers --------------------------------------------------------------------------------------------
-    def add_answer(self, participant_id: str, question: Question, idempotency_key: str, kind: str, answer: Any,
-                   correct: bool | None, score: float | None) -> tuple[int, bool]:
-        """Store an answer; returns ``(answer_number, created)``; a resend of a stored key is not stored again."""
-        try:
-            with self._writing() as conn:
-                result = conn.execute(insert(answers_table).values(
-                    idempotency_key=idempotency_key, participant_id=participant_id, question_number=question.number,
-                    round=question.round, kind=kind, answer=answer, correct=correct, score=score,
-                    received_at=time.time(),
-                ))
-                return int(result.inserted_primary_key[0]), True
-        except IntegrityError:
-            with self.engine.connect() as conn:
-                existing = conn.execute(select(answers_table.c.answer_number).where(
-                    answers_table.c.participant_id == participant_id,
-                    answers_table.c.idempotency_key == idempotency_key)).scalar()
-            if existing is None:
-                raise
-            return int(existing), False
+    def add_answers(self, items: list[Submission], judge: Judge, limits: Limits) -> list[Outcome]:
+        """Store a batch of answers in one transaction; one :class:`Outcome` per submission, in order.
 
-    def answers(self, question_number: int | None = None, current_round_only: bool = False) -> list[StoredAnswer]:
-        a, q, p = answers_table, questions_table, participants_table
-        query = (select(a, q.c.question_id, p.c.name.label("participant_name"))
-                 .join(q, a.c.question_number == q.c.number)
-                 .join(p, a.c.participant_id == p.c.participant_id)
-                 .order_by(a.c.answer_number))
-        if question_number is not None:
-            query = query.where(a.c.question_number == question_number)
-        if current_round_only:
-            query = query.where(a.c.round == q.c.round)
+        Answers are judged before the transaction starts (judging a scenario answer replays it through the
+        scenario engine), so writers never wait on it; the question's state is checked again inside.
+        """
         with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
-        return [StoredAnswer(
-            answer_number=r["answer_number"], idempotency_key=r["idempotency_key"],
-            participant_id=r["participant_id"], participant_name=r["participant_name"],
-            question_id=r["question_id"], round=r["round"], kind=r["kind"], answer=r["answer"],
-            correct=r["correct"], score=r["score"], received_at=r["received_at"],
-        ) for r in rows]
+            before = {q.question_id: q for q in _questions(conn)}
+        verdicts = [_verdict(before.get(item.question_id), item, judge) for item in items]
+        deltas: dict[tuple[int, int], Counter] = {}
+        with self._writing() as conn:
+            questions = {q.question_id: q for q in _questions(conn)}
+            outcomes = [self._add_one(conn, item, verdict, questions, judge, limits, deltas)
+                        for item, verdict in zip(items, verdicts, strict=True)]
+            _apply_tallies(conn, deltas, self._upsert)
+        return outcomes
 
-    def latest_answers(self, question: Question) -> list[StoredAnswer]:
-        """Each participant's last answer to the question's current round (a changed mind replaces the first)."""
-        latest: dict[str, StoredAnswer] = {}
-        for answer in self.answers(question.number, current_round_only=True):
-            latest[answer.participant_id] = answer
-        return list(latest.values())
+    def _add_one(self, conn: Connection, item: Submission, verdict: Verdict, questions: dict[str, Question],
+                 judge: Judge, limits: Limits, deltas: dict[tuple[int, int], Counter]) -> Outcome:
+        a = answers_table
+        existing = conn.execute(select(a.c.answer_number).where(
+            a.c.participant_id == item.participant_id, a.c.idempotency_key == item.idempotency_key)).scalar()
+        if existing is not None:
+            return Outcome("duplicate", int(existing))
+        question = questions.get(item.question_id)
+        if question is None:
+            return Outcome("unknown")
+        if question.state != "open":
+            return Outcome(question.state)
+        if verdict is None:  # opened while the batch was judged
+            verdict = _verdict(question, item, judge)
+        if isinstance(verdict, AnswerProblem):
+            return Outcome("invalid", detail=str(verdict))
+        correct, score = verdict
+        now = time.time()
+        count, oldest = conn.execute(select(func.count(), func.min(a.c.received_at)).where(
+            a.c.participant_id == item.participant_id, a.c.received_at > now - limits.answer_window)).one()
+        if count >= limits.answers_per_window:
+            return Outcome("limited", retry_after=max(0.1, (oldest or now) + limits.answer_window - now))
+        number = conn.execute(self._insert(a).values(
+            idempotency_key=item.idempotency_key, participant_id=item.participant_id,
+            question_number=question.number, round=question.round, kind=item.kind, answer=item.answer,
+            correct=correct, score=score, received_at=now,
+        ).on_conflict_do_nothing().returning(a.c.answer_number)).scalar()
+        if number is None:  # another server process stored the same key a moment ago
+            return Outcome("duplicate", conn.execute(select(a.c.answer_number).where(
+                a.c.participant_id == item.participant_id, a.c.idempotency_key == item.idempotency_key)).scalar())
+        self._count_latest(conn, question, item.participant_id, int(number),
+                           contributions(question.kind, question.labels, item.kind, item.answer, correct, score),
+                           deltas)
+        deltas.setdefault(TOTALS, Counter())[ANSWERS_TOTAL] += 1
+        return Outcome("stored", int(number))
+
+    def _count_latest(self, conn: Connection, question: Question, participant_id: str, number: int,
+                      pairs: list[tuple[str, str]], deltas: dict[tuple[int, int], Counter]) -> None:
+        """Make this the participant's latest answer: take their previous one out of the tallies, add this one."""
+        latest = latest_table
+        where = (latest.c.question_number == question.number, latest.c.round == question.round,
+                 latest.c.participant_id == participant_id)
+        tally = deltas.setdefault((question.number, question.round), Counter())
+        previous = conn.execute(select(latest.c.contributions).where(*where)).scalar()
+        if previous is not None:
+            add(tally, (tuple(p) for p in parse_stored(previous) if isinstance(p, list) and len(p) == 2), -1)
+            conn.execute(update(latest).where(*where).values(answer_number=number, contributions=pairs))
+        else:
+            conn.execute(insert(latest).values(question_number=question.number, round=question.round,
+                                               participant_id=participant_id, answer_number=number,
+                                               contributions=pairs))
+        add(tally, pairs)
+
+    def _insert(self, table: Table) -> Any:
+        if self.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        return dialect_insert(table)
+
+    def _upsert(self) -> Any:
+        statement = self._insert(tallies_table)
+        return statement.on_conflict_do_update(
+            index_elements=["question_number", "round", "dimension", "key"],
+            set_={"count": tallies_table.c.count + statement.excluded["count"]})
+
+    def tallies(self) -> dict[int, Counter]:
+        """The current round's tallies of every question, by question number (few rows, whatever the answers)."""
+        t, q = tallies_table, questions_table
+        query = (select(t.c.question_number, t.c.dimension, t.c.key, t.c.count)
+                 .join(q, (q.c.number == t.c.question_number) & (q.c.round == t.c.round)).where(t.c.count != 0))
+        result: dict[int, Counter] = {}
+        with self.engine.connect() as conn:
+            for number, dimension, key, count in conn.execute(query):
+                if isinstance(count, int):
+                    result.setdefault(number, Counter())[(str(dimension), str(key))] = count
+        return result
 
     def answer_count(self) -> int:
         with self.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(answers_table)).scalar_one()
+            return _total(conn, ANSWERS_TOTAL)
 
-    def iter_questions_with_answers(self) -> Iterator[tuple[Question, list[StoredAnswer]]]:
-        for question in self.questions():
-            yield question, self.latest_answers(question)
+    def rebuild_tallies(self) -> None:
+        """Recount the latest answers and tallies from the stored answers (a session from an older version)."""
+        deltas: dict[tuple[int, int], Counter] = {}
+        with self._writing() as conn:
+            conn.execute(latest_table.delete())
+            conn.execute(tallies_table.delete())
+            questions = {q.number: q for q in _questions(conn)}
+            for row in _answer_rows(conn, None):
+                question = questions.get(row.question_number)
+                if question is None or not _fits(question, row):
+                    continue
+                self._count_latest(conn, question, row.participant_id, row.answer_number,
+                                   contributions(question.kind, question.labels, row.kind, row.answer, row.correct,
+                                                 row.score), deltas)
+                deltas.setdefault(TOTALS, Counter())[ANSWERS_TOTAL] += 1
+            participants = conn.execute(select(func.count()).select_from(participants_table)).scalar_one()
+            deltas.setdefault(TOTALS, Counter())[PARTICIPANTS_TOTAL] += participants
+            _apply_tallies(conn, deltas, self._upsert)
+            _set_setting(conn, "aggregates", "1")
+
+    def counted_answer_numbers(self) -> set[int]:
+        """The answers in the room's current distributions (each participant's latest, current round)."""
+        latest, q = latest_table, questions_table
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(latest.c.answer_number).join(
+                q, (q.c.number == latest.c.question_number) & (q.c.round == latest.c.round))).scalars())
+
+    def answers(self, question_id: str | None = None) -> list[StoredAnswer]:
+        """Every stored answer, oldest first, each value readable whatever the row holds."""
+        with self.engine.connect() as conn:
+            return list(_answer_rows(conn, question_id))
+
+
+def _verdict(question: Question | None, item: Submission, judge: Judge) -> Verdict:
+    if question is None or question.state != "open":
+        return None
+    try:
+        return judge(question, item)
+    except AnswerProblem as e:
+        return e
+
+
+def _fits(question: Question, row: StoredAnswer) -> bool:
+    """Whether a stored row can be counted in the room's tallies (rows stored by this server always can)."""
+    from frontline.live.values import is_showable
+
+    value = row.answer
+    if not is_showable(value):
+        return False
+    if question.kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return True
+
+
+def _answer_rows(conn: Connection, question_id: str | None) -> Iterator[StoredAnswer]:
+    a, q, p = answers_table, questions_table, participants_table
+    query = (select(a.c.answer_number, a.c.idempotency_key, a.c.participant_id, p.c.name, q.c.question_id,
+                    a.c.question_number, a.c.round, a.c.kind, cast(a.c.answer, Text).label("answer"),
+                    cast(a.c.correct, Text).label("correct"), cast(a.c.score, Text).label("score"),
+                    a.c.received_at)
+             .join(q, a.c.question_number == q.c.number)
+             .outerjoin(p, a.c.participant_id == p.c.participant_id)
+             .order_by(a.c.answer_number))
+    if question_id is not None:
+        query = query.where(q.c.question_id == question_id)
+    for r in conn.execute(query):
+        yield StoredAnswer(
+            answer_number=r.answer_number, idempotency_key=clean_text(r.idempotency_key, 80),
+            participant_id=clean_text(r.participant_id, 40),
+            participant_name=None if r.name is None else clean_text(r.name, 80),
+            question_id=clean_text(r.question_id, 200), round=_int(r.round), kind=clean_text(r.kind, 20),
+            answer=parse_stored(r.answer), correct=_bool(r.correct), score=_score(r.score),
+            received_at=_float(r.received_at), question_number=r.question_number,
+        )
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _float(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+    return number if math.isfinite(number) else 0.0
+
+
+def _bool(value: Any) -> bool | None:
+    if value is None:
+        return None
+    return str(value).strip().lower() in ("1", "true", "t")
+
+
+def _score(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) and 0 <= number <= 1 else None
+
+
+def _set_setting(conn: Connection, key: str, value: str) -> None:
+    done = conn.execute(update(settings_table).where(settings_table.c.key == key).values(value=value))
+    if done.rowcount == 0:
+        conn.execute(insert(settings_table).values(key=key, value=value))
+
+
+def _total(conn: Connection, pair: tuple[str, str]) -> int:
+    t = tallies_table
+    value = conn.execute(select(t.c.count).where(
+        t.c.question_number == TOTALS[0], t.c.round == TOTALS[1], t.c.dimension == pair[0],
+        t.c.key == pair[1])).scalar()
+    return value if isinstance(value, int) else 0
+
+
+def _apply_tallies(conn: Connection, deltas: dict[tuple[int, int], Counter], upsert: Callable[[], Any]) -> None:
+    rows = [{"question_number": number, "round": round_, "dimension": dimension, "key": key, "count": change}
+            for (number, round_), tally in deltas.items() for (dimension, key), change in tally.items() if change]
+    if rows:
+        conn.execute(upsert(), rows)
+
+
+def _questions(conn: Connection) -> list[Question]:
+    rows = conn.execute(select(questions_table).order_by(questions_table.c.number)).mappings().all()
+    return [_question(row) for row in rows]
+
+
+def _check_sqlite_file(path: Path, read_only: bool) -> None:
+    if path.exists() and path.is_file() and path.stat().st_size == 0:
+        raise StoreError(f"{path} is empty (0 bytes), so it holds no live session; move it aside or give another "
+                         "--dir (a new session starts in a folder without it)")
+    if read_only and not path.is_file():
+        raise StoreError(f"no live session database at {path}")
 
 
 _SQLITE_SYNC = "FULL" if os.environ.get("FRONTLINE_LIVE_SQLITE_SYNC", "").upper() == "FULL" else "NORMAL"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Why: a row written by something else may hold bytes that are not UTF-8; show them, do not fail the view.
+    dbapi_connection.text_factory = lambda raw: raw.decode("utf-8", "replace")
     cursor = dbapi_connection.cursor()
     # WAL lets the room view read while answers are written. With WAL, synchronous=NORMAL keeps every committed
     # answer when the server process stops or is killed (the commit is in the WAL file before the reply is sent);
     # only a power cut or operating-system crash in the last moments could lose the newest commits. That is the
-    # trade for ~5x faster writes; FRONTLINE_LIVE_SQLITE_SYNC=FULL restores an fsync per answer.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # trade for ~5x faster writes; FRONTLINE_LIVE_SQLITE_SYNC=FULL restores an fsync per commit.
+    with contextlib.suppress(Exception):  # a read-only connection keeps the journal mode it finds
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA synchronous={_SQLITE_SYNC}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
 def _question(row: Any) -> Question:
+    def listed(value: Any, kind: type) -> Any:
+        value = parse_stored(value) if isinstance(value, str) else value
+        return value if isinstance(value, kind) else kind()
+
     return Question(
         number=row["number"], question_id=row["question_id"], kind=row["kind"], title=row["title"],
-        prompt=row["prompt"] or "", options=list(row["options"] or []), correct=row["correct"],
-        debrief=row["debrief"] or "", minimum=row["minimum"], maximum=row["maximum"],
-        labels=dict(row["labels"] or {}), state=row["state"],
+        prompt=row["prompt"] or "", options=[str(o) for o in listed(row["options"], list)],
+        correct=row["correct"], debrief=row["debrief"] or "", minimum=row["minimum"], maximum=row["maximum"],
+        labels={str(k): str(v) for k, v in listed(row["labels"], dict).items()}, state=row["state"],
         revealed=bool(row["revealed"]), round=row["round"],
     )
