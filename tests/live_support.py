@@ -21,10 +21,12 @@ class PortTaken(Exception):
 
 class LiveServer:
     def __init__(self, folder: Path, *args: str, env: dict[str, str] | None = None, port: int | None = None,
-                 db: str | None = None):
+                 db: str | None = None, judging: bool = False):
         self.folder, self.args, self.port = folder, list(args), port or free_port()
         # Where the session is kept: a PostgreSQL URL, or (by default) an SQLite file under the folder.
         self.where = ["--db", db] if db else ["--dir", str(folder / "db")]
+        # Wait for the scenario engine too (loaded in the background after start) when the test judges scenarios.
+        self.judging = judging
         self.db_url = db or f"sqlite:///{folder / 'db' / 'live-session.sqlite'}"
         # A port found free can be taken by another program before the server binds it; then try another one,
         # but only before the first start (a restart must come back on the same address).
@@ -58,7 +60,7 @@ class LiveServer:
             try:
                 # ready once it answers and has loaded the scenario engine (which judges scenario answers)
                 health = httpx.get(f"{self.url}/api/health", timeout=1)
-                if health.status_code == 200 and health.json()["judging"]:
+                if health.status_code == 200 and (health.json()["judging"] or not self.judging):
                     break
             except httpx.HTTPError:
                 pass

@@ -42,7 +42,7 @@ def server(request, tmp_path_factory):
     (kit / "notebooks").mkdir()
     (kit / "notebooks" / "03_diagnosis.ipynb").write_text(json.dumps(LESSON))
     live = LiveServer(root / "server", "--code", "ROOM42", "--title", "API test", "--joins-per-minute", "0",
-                      env={"FRONTLINE_KIT": str(kit)}, db=database_url(request.param)).start()
+                      env={"FRONTLINE_KIT": str(kit)}, db=database_url(request.param), judging=True).start()
     yield live
     live.stop()
 
