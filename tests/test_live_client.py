@@ -21,7 +21,8 @@ WRONG_DIAGNOSIS = {"asked": ["want-refund"], "issue": "wants-refund"}
 @pytest.fixture(scope="module")
 def session_server(tmp_path_factory):
     kit = Path(__file__).resolve().parents[1]
-    server = LiveServer(tmp_path_factory.mktemp("live"), "--code", "JOINME", env={"FRONTLINE_KIT": str(kit)}, judging=True).start()
+    server = LiveServer(tmp_path_factory.mktemp("live"), "--code", "JOINME", env={"FRONTLINE_KIT": str(kit)},
+                        judging=True).start()
     yield server
     server.stop()
 
