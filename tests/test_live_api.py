@@ -243,9 +243,9 @@ def test_malformed_answers_name_the_field(server, fac, change, field):
 
 
 @pytest.mark.parametrize(("kind", "extra", "value", "says"), [
-    ("choice", "Something else", "must be one of the options"),
-    ("text", "x" * 501, "the limit is 500"),
-    ("text", "   ", "non-empty"),
+    ("choice", {}, "Something else", "must be one of the options"),
+    ("text", {}, "x" * 501, "the limit is 500"),
+    ("text", {}, "   ", "non-empty"),
     ("number", {"min": 0, "max": 10}, 11, "at most 10"),
     ("number", {}, "seven", "must be a number"),
     ("confidence", {}, 7, "from 1 (not at all sure) to 5"),

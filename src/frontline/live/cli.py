@@ -142,8 +142,9 @@ def _run(settings: Any, options: Any, host: str, port: int, workers: int, truste
     import uvicorn
 
     proxy = {"proxy_headers": bool(trusted_proxies), "forwarded_allow_ips": trusted_proxies or ""}
+    # uvicorn picks uvloop and httptools when installed (they are dependencies): several times less CPU per request
     common = {"host": host, "port": port, "log_level": "warning", "timeout_keep_alive": KEEP_ALIVE_SECONDS,
-              "timeout_graceful_shutdown": 3, **proxy, **_fast_loop()}
+              "timeout_graceful_shutdown": 3, **proxy}
     if workers == 1:
         from frontline.live.server import create_app
 
@@ -166,18 +167,6 @@ def worker_app() -> Any:
     given = json.loads(os.environ[WORKER_OPTIONS])
     notebooks = Path(given["notebooks"]) if given["notebooks"] else None
     return create_app(prepare(ServeOptions(db_url=given["db_url"], notebooks=notebooks, extra=given["extra"])))
-
-
-def _fast_loop() -> dict[str, str]:
-    """uvloop and httptools when installed: the same server, several times less CPU per request."""
-    import importlib.util
-
-    fast: dict[str, str] = {}
-    if importlib.util.find_spec("uvloop"):
-        fast["loop"] = "uvloop"
-    if importlib.util.find_spec("httptools"):
-        fast["http"] = "httptools"
-    return fast
 
 
 @live.command("export")

@@ -74,9 +74,13 @@ async def require_facilitator(session: Session, authorization: Annotated[str | N
         raise HTTPException(403, "this token may not do that: only the facilitator token can")
 
 
-async def current_participant(session: Session, authorization: Annotated[str | None, Header()] = None) -> str:
-    """The participant id of the person making the request, from the participant token the join gave them."""
-    token = bearer(authorization)
+async def current_participant(request: Request) -> str:
+    """The participant id of the person making the request, from the participant token the join gave them.
+
+    Used as a dependency, and called directly by the answer route (which skips dependency injection to stay lean).
+    """
+    session: LiveSession = request.app.state.live
+    token = bearer(request.headers.get("authorization"))
     if token is None:
         raise HTTPException(401, "join the session first: participant token required",
                             headers={"WWW-Authenticate": "Bearer"})

@@ -187,6 +187,20 @@ class StoreError(RuntimeError):
     """The database cannot be used; the message is one line naming the file or URL and what to do."""
 
 
+@dataclass(frozen=True)
+class RoomSnapshot:
+    settings: dict[str, str]
+    questions: list[Question]
+    tallies: dict[int, Counter]
+    room_size: int
+    answers_received: int
+
+    def json(self, key: str, default: Any) -> Any:
+        raw = self.settings.get(key)
+        value = default if raw is None else parse_stored(raw)
+        return value if default is None or isinstance(value, type(default)) else default
+
+
 class DuplicateQuestion(ValueError):
     pass
 
@@ -425,44 +439,57 @@ class SessionStore:
     # -- participants ---------------------------------------------------------------------------------------
     def join_many(self, requests: list[JoinRequest], limits: Limits) -> list[Outcome]:
         """Let people in, or say why not, in one transaction; every attempt is counted per address (in the
-        database, so across server processes)."""
-        deltas: dict[tuple[int, int], Counter] = {TOTALS: Counter()}
+        database, so across server processes). A few statements per batch, however many people join at once."""
+        now = time.time()
+        attempts, people = join_attempts_table, participants_table
         with self._writing() as conn:
-            outcomes = [self._join_one(conn, request, limits, deltas[TOTALS]) for request in requests]
-            _apply_tallies(conn, deltas, self._upsert)
+            addresses = sorted({r.address for r in requests})
+            counts: Counter = Counter()
+            for address, accepted, count in conn.execute(
+                    select(attempts.c.address, attempts.c.accepted, func.count())
+                    .where(attempts.c.address.in_(addresses), attempts.c.at > now - 60)
+                    .group_by(attempts.c.address, attempts.c.accepted)):
+                counts[(address, bool(accepted))] += count
+            hashes = sorted({hash_token(r.resume) for r in requests if r.resume})
+            known = {h: p for h, p in conn.execute(select(people.c.token_hash, people.c.participant_id)
+                                                   .where(people.c.token_hash.in_(hashes)))} if hashes else {}
+            room = _total(conn, PARTICIPANTS_TOTAL)
+            outcomes, new_people, new_attempts = [], [], []
+            for request in requests:
+                outcome = self._join_one(request, limits, counts, known, room + len(new_people), now)
+                if outcome.status == "wrong_code" or (outcome.status == "joined" and not outcome.extra["resumed"]):
+                    accepted = outcome.status == "joined"
+                    counts[(request.address, accepted)] += 1
+                    new_attempts.append({"address": request.address, "at": now, "accepted": accepted})
+                if outcome.status == "joined" and not outcome.extra["resumed"]:
+                    new_people.append({"participant_id": outcome.extra["participant_id"], "name": request.name,
+                                       "token_hash": hash_token(outcome.extra["participant_token"]),
+                                       "joined_at": now})
+                outcomes.append(outcome)
+            if new_people:
+                conn.execute(insert(people), new_people)
+                _apply_tallies(conn, {TOTALS: Counter({PARTICIPANTS_TOTAL: len(new_people)})}, self._upsert)
+            if new_attempts:
+                conn.execute(insert(attempts), new_attempts)
         return outcomes
 
-    def _join_one(self, conn: Connection, request: JoinRequest, limits: Limits, totals: Counter) -> Outcome:
-        now = time.time()
-        attempts = join_attempts_table
-        recent = select(func.count()).select_from(attempts).where(attempts.c.address == request.address,
-                                                                   attempts.c.at > now - 60)
-        failed = conn.execute(recent.where(attempts.c.accepted.is_(False))).scalar_one()
-        if failed >= limits.failed_joins_per_minute:
+    @staticmethod
+    def _join_one(request: JoinRequest, limits: Limits, counts: Counter, known: dict[str, str], room: int,
+                  now: float) -> Outcome:
+        if counts[(request.address, False)] >= limits.failed_joins_per_minute:
             return Outcome("limited", detail="too many wrong join codes", retry_after=60)
         if not request.code_ok:
-            conn.execute(insert(attempts).values(address=request.address, at=now, accepted=False))
             return Outcome("wrong_code")
-        if request.resume:
-            found = conn.execute(select(participants_table.c.participant_id)
-                                 .where(participants_table.c.token_hash == hash_token(request.resume))).scalar()
-            if found is not None:
-                return Outcome("joined", extra={"participant_id": found, "participant_token": request.resume,
-                                                "resumed": True})
-        if limits.joins_per_minute and conn.execute(
-                recent.where(attempts.c.accepted.is_(True))).scalar_one() >= limits.joins_per_minute:
+        found = known.get(hash_token(request.resume)) if request.resume else None
+        if found is not None:
+            return Outcome("joined", extra={"participant_id": found, "participant_token": request.resume,
+                                            "resumed": True})
+        if limits.joins_per_minute and counts[(request.address, True)] >= limits.joins_per_minute:
             return Outcome("limited", detail="too many joins from this address", retry_after=60)
-        cap = limits.max_participants
-        if cap is not None and _total(conn, PARTICIPANTS_TOTAL) + totals[PARTICIPANTS_TOTAL] >= cap:
-            return Outcome("full", detail=f"the room is full ({cap} participants)")
-        participant_id = "p-" + secrets.token_hex(6)
-        token = secrets.token_urlsafe(24)
-        conn.execute(insert(participants_table).values(
-            participant_id=participant_id, token_hash=hash_token(token), name=request.name, joined_at=now))
-        conn.execute(insert(attempts).values(address=request.address, at=now, accepted=True))
-        totals[PARTICIPANTS_TOTAL] += 1
-        return Outcome("joined", extra={"participant_id": participant_id, "participant_token": token,
-                                        "resumed": False})
+        if limits.max_participants is not None and room >= limits.max_participants:
+            return Outcome("full", detail=f"the room is full ({limits.max_participants} participants)")
+        return Outcome("joined", extra={"participant_id": "p-" + secrets.token_hex(6),
+                                        "participant_token": secrets.token_urlsafe(24), "resumed": False})
 
     def add_participant(self, name: str | None) -> tuple[str, str]:
         """A participant added directly (tests, tools); the server's way in is :meth:`join`."""
@@ -483,72 +510,107 @@ class SessionStore:
     def add_answers(self, items: list[Submission], judge: Judge, limits: Limits) -> list[Outcome]:
         """Store a batch of answers in one transaction; one :class:`Outcome` per submission, in order.
 
-        Answers are judged before the transaction starts (judging a scenario answer replays it through the
-        scenario engine), so writers never wait on it; the question's state is checked again inside.
+        A handful of set-based statements per batch, however many answers it holds. Answers are judged before
+        the transaction starts (judging a scenario answer replays it through the scenario engine), so writers
+        never wait on it; the question's state is checked again inside.
         """
         with self.engine.connect() as conn:
             before = {q.question_id: q for q in _questions(conn)}
         verdicts = [_verdict(before.get(item.question_id), item, judge) for item in items]
-        deltas: dict[tuple[int, int], Counter] = {}
+        a = answers_table
+        now = time.time()
         with self._writing() as conn:
             questions = {q.question_id: q for q in _questions(conn)}
-            outcomes = [self._add_one(conn, item, verdict, questions, judge, limits, deltas)
-                        for item, verdict in zip(items, verdicts, strict=True)]
-            _apply_tallies(conn, deltas, self._upsert)
-        return outcomes
+            wanted = {(i.participant_id, i.idempotency_key) for i in items}
+            existing = {(p, k): n for p, k, n in conn.execute(
+                select(a.c.participant_id, a.c.idempotency_key, a.c.answer_number)
+                .where(a.c.idempotency_key.in_(sorted({k for _, k in wanted})))) if (p, k) in wanted}
+            recent = {p: [c, oldest] for p, c, oldest in conn.execute(
+                select(a.c.participant_id, func.count(), func.min(a.c.received_at))
+                .where(a.c.participant_id.in_(sorted({p for p, _ in wanted})),
+                       a.c.received_at > now - limits.answer_window).group_by(a.c.participant_id))}
+            outcomes: list[Outcome | None] = []
+            pending: dict[tuple[str, str], tuple[int, Question, bool | None, float | None]] = {}
+            for index, (item, verdict) in enumerate(zip(items, verdicts, strict=True)):
+                ident = (item.participant_id, item.idempotency_key)
+                outcome = None
+                if ident in existing:
+                    outcome = Outcome("duplicate", existing[ident])
+                elif ident not in pending:  # (a second copy in the same batch is answered as the first one)
+                    question = questions.get(item.question_id)
+                    if question is not None and question.state == "open" and verdict is None:
+                        verdict = _verdict(question, item, judge)  # opened while the batch was judged
+                    outcome = _refusal(question, verdict)
+                    count, oldest = recent.get(item.participant_id, (0, None))
+                    if outcome is None and count >= limits.answers_per_window:
+                        outcome = Outcome("limited", retry_after=max(
+                            0.1, (oldest or now) + limits.answer_window - now))
+                    if outcome is None:
+                        assert question is not None and isinstance(verdict, tuple)
+                        recent[item.participant_id] = [count + 1, now if oldest is None else oldest]
+                        pending[ident] = (index, question, *verdict)
+                outcomes.append(outcome)
+            numbers = self._insert_answers(conn, items, pending, now)
+            self._count(conn, items, pending, numbers)
+        for index, item in enumerate(items):
+            if outcomes[index] is None:
+                ident = (item.participant_id, item.idempotency_key)
+                first = pending.get(ident, (None,))[0]
+                created = first == index and ident in numbers and not isinstance(numbers[ident], _Raced)
+                outcomes[index] = Outcome("stored" if created else "duplicate", int(numbers[ident]))
+        return [o for o in outcomes if o is not None]
 
-    def _add_one(self, conn: Connection, item: Submission, verdict: Verdict, questions: dict[str, Question],
-                 judge: Judge, limits: Limits, deltas: dict[tuple[int, int], Counter]) -> Outcome:
+    def _insert_answers(self, conn: Connection, items: list[Submission], pending: dict, now: float) -> dict:
+        """Insert the pending answers; their numbers by (participant, key). A key another server process stored
+        a moment ago (a race on a resend) comes back as :class:`_Raced`, its stored number."""
         a = answers_table
-        existing = conn.execute(select(a.c.answer_number).where(
-            a.c.participant_id == item.participant_id, a.c.idempotency_key == item.idempotency_key)).scalar()
-        if existing is not None:
-            return Outcome("duplicate", int(existing))
-        question = questions.get(item.question_id)
-        if question is None:
-            return Outcome("unknown")
-        if question.state != "open":
-            return Outcome(question.state)
-        if verdict is None:  # opened while the batch was judged
-            verdict = _verdict(question, item, judge)
-        if isinstance(verdict, AnswerProblem):
-            return Outcome("invalid", detail=str(verdict))
-        correct, score = verdict
-        now = time.time()
-        count, oldest = conn.execute(select(func.count(), func.min(a.c.received_at)).where(
-            a.c.participant_id == item.participant_id, a.c.received_at > now - limits.answer_window)).one()
-        if count >= limits.answers_per_window:
-            return Outcome("limited", retry_after=max(0.1, (oldest or now) + limits.answer_window - now))
-        number = conn.execute(self._insert(a).values(
-            idempotency_key=item.idempotency_key, participant_id=item.participant_id,
-            question_number=question.number, round=question.round, kind=item.kind, answer=item.answer,
-            correct=correct, score=score, received_at=now,
-        ).on_conflict_do_nothing().returning(a.c.answer_number)).scalar()
-        if number is None:  # another server process stored the same key a moment ago
-            return Outcome("duplicate", conn.execute(select(a.c.answer_number).where(
-                a.c.participant_id == item.participant_id, a.c.idempotency_key == item.idempotency_key)).scalar())
-        self._count_latest(conn, question, item.participant_id, int(number),
-                           contributions(question.kind, question.labels, item.kind, item.answer, correct, score),
-                           deltas)
-        deltas.setdefault(TOTALS, Counter())[ANSWERS_TOTAL] += 1
-        return Outcome("stored", int(number))
+        if not pending:
+            return {}
+        rows = [{"idempotency_key": items[index].idempotency_key, "participant_id": items[index].participant_id,
+                 "question_number": question.number, "round": question.round, "kind": items[index].kind,
+                 "answer": items[index].answer, "correct": correct, "score": score, "received_at": now}
+                for index, question, correct, score in pending.values()]
+        statement = self._insert(a).on_conflict_do_nothing().returning(
+            a.c.participant_id, a.c.idempotency_key, a.c.answer_number)
+        numbers: dict = {(p, k): n for p, k, n in conn.execute(statement, rows)}
+        for ident in set(pending) - set(numbers):
+            numbers[ident] = _Raced(conn.execute(select(a.c.answer_number).where(
+                a.c.participant_id == ident[0], a.c.idempotency_key == ident[1])).scalar_one())
+        return numbers
 
-    def _count_latest(self, conn: Connection, question: Question, participant_id: str, number: int,
-                      pairs: list[tuple[str, str]], deltas: dict[tuple[int, int], Counter]) -> None:
-        """Make this the participant's latest answer: take their previous one out of the tallies, add this one."""
+    def _count(self, conn: Connection, items: list[Submission], pending: dict, numbers: dict) -> None:
+        """Each stored answer becomes its participant's latest for the question's round: the tallies lose what
+        their previous answer added and gain this one's."""
         latest = latest_table
-        where = (latest.c.question_number == question.number, latest.c.round == question.round,
-                 latest.c.participant_id == participant_id)
-        tally = deltas.setdefault((question.number, question.round), Counter())
-        previous = conn.execute(select(latest.c.contributions).where(*where)).scalar()
-        if previous is not None:
-            add(tally, (tuple(p) for p in parse_stored(previous) if isinstance(p, list) and len(p) == 2), -1)
-            conn.execute(update(latest).where(*where).values(answer_number=number, contributions=pairs))
-        else:
-            conn.execute(insert(latest).values(question_number=question.number, round=question.round,
-                                               participant_id=participant_id, answer_number=number,
-                                               contributions=pairs))
-        add(tally, pairs)
+        stored = sorted((index, ident, question, correct, score) for ident, (index, question, correct, score)
+                        in pending.items() if not isinstance(numbers.get(ident), _Raced))
+        if not stored:
+            return
+        slots = {(q.number, q.round, ident[0]) for _, ident, q, _, _ in stored}
+        previous = {(n, r, p): parse_stored(c) for n, r, p, c in conn.execute(
+            select(latest.c.question_number, latest.c.round, latest.c.participant_id,
+                   cast(latest.c.contributions, Text))
+            .where(latest.c.participant_id.in_(sorted({s[2] for s in slots})))) if (n, r, p) in slots}
+        deltas: dict[tuple[int, int], Counter] = {TOTALS: Counter({ANSWERS_TOTAL: len(stored)})}
+        final: dict[tuple[int, int, str], dict] = {}
+        for index, ident, question, correct, score in stored:
+            slot = (question.number, question.round, ident[0])
+            tally = deltas.setdefault((question.number, question.round), Counter())
+            before = previous.get(slot)
+            if isinstance(before, list):
+                add(tally, (tuple(p) for p in before if isinstance(p, list | tuple) and len(p) == 2), -1)
+            item = items[index]
+            pairs = contributions(question.kind, question.labels, item.kind, item.answer, correct, score)
+            add(tally, pairs)
+            previous[slot] = [list(p) for p in pairs]
+            final[slot] = {"question_number": slot[0], "round": slot[1], "participant_id": slot[2],
+                           "answer_number": int(numbers[ident]), "contributions": pairs}
+        statement = self._insert(latest)
+        conn.execute(statement.on_conflict_do_update(
+            index_elements=["question_number", "round", "participant_id"],
+            set_={"answer_number": statement.excluded.answer_number,
+                  "contributions": statement.excluded.contributions}), list(final.values()))
+        _apply_tallies(conn, deltas, self._upsert)
 
     def _insert(self, table: Table) -> Any:
         if self.is_sqlite:
@@ -565,15 +627,17 @@ class SessionStore:
 
     def tallies(self) -> dict[int, Counter]:
         """The current round's tallies of every question, by question number (few rows, whatever the answers)."""
-        t, q = tallies_table, questions_table
-        query = (select(t.c.question_number, t.c.dimension, t.c.key, t.c.count)
-                 .join(q, (q.c.number == t.c.question_number) & (q.c.round == t.c.round)).where(t.c.count != 0))
-        result: dict[int, Counter] = {}
         with self.engine.connect() as conn:
-            for number, dimension, key, count in conn.execute(query):
-                if isinstance(count, int):
-                    result.setdefault(number, Counter())[(str(dimension), str(key))] = count
-        return result
+            return _tallies(conn)
+
+    def snapshot(self) -> RoomSnapshot:
+        """Everything the room view shows, read in one go: settings, questions, their tallies, the totals."""
+        with self.engine.connect() as conn:
+            settings = dict(conn.execute(select(settings_table.c.key, settings_table.c.value)).all())
+            questions = _questions(conn)
+            tallies = _tallies(conn)
+            totals = tallies.pop(TOTALS[0], Counter())
+        return RoomSnapshot(settings, questions, tallies, totals[PARTICIPANTS_TOTAL], totals[ANSWERS_TOTAL])
 
     def answer_count(self) -> int:
         with self.engine.connect() as conn:
@@ -581,21 +645,31 @@ class SessionStore:
 
     def rebuild_tallies(self) -> None:
         """Recount the latest answers and tallies from the stored answers (a session from an older version)."""
-        deltas: dict[tuple[int, int], Counter] = {}
+        deltas: dict[tuple[int, int], Counter] = {TOTALS: Counter()}
+        latest: dict[tuple[int, int, str], tuple[int, list]] = {}
         with self._writing() as conn:
             conn.execute(latest_table.delete())
             conn.execute(tallies_table.delete())
             questions = {q.number: q for q in _questions(conn)}
             for row in _answer_rows(conn, None):
                 question = questions.get(row.question_number)
-                if question is None or not _fits(question, row):
+                if question is None or row.round != question.round or not _fits(question, row):
                     continue
-                self._count_latest(conn, question, row.participant_id, row.answer_number,
-                                   contributions(question.kind, question.labels, row.kind, row.answer, row.correct,
-                                                 row.score), deltas)
-                deltas.setdefault(TOTALS, Counter())[ANSWERS_TOTAL] += 1
-            participants = conn.execute(select(func.count()).select_from(participants_table)).scalar_one()
-            deltas.setdefault(TOTALS, Counter())[PARTICIPANTS_TOTAL] += participants
+                slot = (question.number, question.round, row.participant_id)
+                tally = deltas.setdefault((question.number, question.round), Counter())
+                if slot in latest:
+                    add(tally, latest[slot][1], -1)
+                pairs = contributions(question.kind, question.labels, row.kind, row.answer, row.correct, row.score)
+                add(tally, pairs)
+                latest[slot] = (row.answer_number, pairs)
+                deltas[TOTALS][ANSWERS_TOTAL] += 1
+            if latest:
+                conn.execute(insert(latest_table), [
+                    {"question_number": n, "round": r, "participant_id": p, "answer_number": number,
+                     "contributions": pairs} for (n, r, p), (number, pairs) in latest.items()])
+            deltas[TOTALS][ANSWERS_TOTAL] = conn.execute(select(func.count()).select_from(answers_table)).scalar_one()
+            deltas[TOTALS][PARTICIPANTS_TOTAL] = conn.execute(
+                select(func.count()).select_from(participants_table)).scalar_one()
             _apply_tallies(conn, deltas, self._upsert)
             _set_setting(conn, "aggregates", "1")
 
@@ -610,6 +684,20 @@ class SessionStore:
         """Every stored answer, oldest first, each value readable whatever the row holds."""
         with self.engine.connect() as conn:
             return list(_answer_rows(conn, question_id))
+
+
+class _Raced(int):
+    """The number of an answer another server process stored first (same participant, same key)."""
+
+
+def _refusal(question: Question | None, verdict: Verdict) -> Outcome | None:
+    if question is None:
+        return Outcome("unknown")
+    if question.state != "open":
+        return Outcome(question.state)
+    if isinstance(verdict, AnswerProblem):
+        return Outcome("invalid", detail=str(verdict))
+    return None
 
 
 def _verdict(question: Question | None, item: Submission, judge: Judge) -> Verdict:
@@ -705,6 +793,18 @@ def _apply_tallies(conn: Connection, deltas: dict[tuple[int, int], Counter], ups
             for (number, round_), tally in deltas.items() for (dimension, key), change in tally.items() if change]
     if rows:
         conn.execute(upsert(), rows)
+
+
+def _tallies(conn: Connection) -> dict[int, Counter]:
+    t, q = tallies_table, questions_table
+    current = (q.c.number == t.c.question_number) & (q.c.round == t.c.round)
+    query = (select(t.c.question_number, t.c.dimension, t.c.key, t.c.count).where(t.c.count != 0)
+             .where(current | (t.c.question_number == TOTALS[0])))
+    result: dict[int, Counter] = {}
+    for number, dimension, key, count in conn.execute(query.select_from(t.outerjoin(q, current))):
+        if isinstance(count, int):
+            result.setdefault(number, Counter())[(str(dimension), str(key))] = count
+    return result
 
 
 def _questions(conn: Connection) -> list[Question]:
