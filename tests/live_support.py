@@ -21,12 +21,10 @@ class PortTaken(Exception):
 
 class LiveServer:
     def __init__(self, folder: Path, *args: str, env: dict[str, str] | None = None, port: int | None = None,
-                 db: str | None = None, judging: bool = False):
+                 db: str | None = None):
         self.folder, self.args, self.port = folder, list(args), port or free_port()
         # Where the session is kept: a PostgreSQL URL, or (by default) an SQLite file under the folder.
         self.where = ["--db", db] if db else ["--dir", str(folder / "db")]
-        # Wait for the scenario engine too (loaded in the background after start) when the test judges scenarios.
-        self.judging = judging
         self.db_url = db or f"sqlite:///{folder / 'db' / 'live-session.sqlite'}"
         # A port found free can be taken by another program before the server binds it; then try another one,
         # but only before the first start (a restart must come back on the same address).
@@ -58,9 +56,7 @@ class LiveServer:
         deadline = time.monotonic() + 120
         while True:
             try:
-                # ready once it answers and has loaded the scenario engine (which judges scenario answers)
-                health = httpx.get(f"{self.url}/api/health", timeout=1)
-                if health.status_code == 200 and (health.json()["judging"] or not self.judging):
+                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
@@ -74,6 +70,14 @@ class LiveServer:
         self.code = re.findall(r"Join code for trainees:\s+(\S+)", text)[-1]
         self.token = re.findall(r"/room#token=(\S+)", text)[-1]
         return self
+
+    def wait_until_judging(self) -> None:
+        """Wait until the scenario engine has loaded for the session's scenario questions."""
+        deadline = time.monotonic() + 120
+        while not httpx.get(f"{self.url}/api/health", timeout=5).json()["judging"]:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the scenario engine did not load:\n{self.log.read_text()}")
+            time.sleep(0.1)
 
     def stop(self, hard: bool = False) -> None:
         if self.process and self.process.poll() is None:

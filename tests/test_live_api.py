@@ -42,7 +42,7 @@ def server(request, tmp_path_factory):
     (kit / "notebooks").mkdir()
     (kit / "notebooks" / "03_diagnosis.ipynb").write_text(json.dumps(LESSON))
     live = LiveServer(root / "server", "--code", "ROOM42", "--title", "API test", "--joins-per-minute", "0",
-                      env={"FRONTLINE_KIT": str(kit)}, db=database_url(request.param), judging=True).start()
+                      env={"FRONTLINE_KIT": str(kit)}, db=database_url(request.param)).start()
     yield live
     live.stop()
 
@@ -196,6 +196,7 @@ def test_scenario_answers_are_judged_by_the_server_not_the_notebook(server, fac)
     assert created.status_code == 201 and created.json()["kind"] == "scenario"
     assert fac.post("/api/facilitator/questions", json={"scenario": "diagnosis/late-delivery"}).status_code == 409
     fac.post(f"/api/facilitator/questions/{created.json()['number']}/open")
+    server.wait_until_judging()
     asked = ["tell-me-about-it", "read-the-address"]
     # what the scenario itself makes of this diagnosis, driven as the widget drives it
     scenario = frontline.scenario("diagnosis/late-delivery", root=REPO)

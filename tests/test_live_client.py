@@ -21,8 +21,7 @@ WRONG_DIAGNOSIS = {"asked": ["want-refund"], "issue": "wants-refund"}
 @pytest.fixture(scope="module")
 def session_server(tmp_path_factory):
     kit = Path(__file__).resolve().parents[1]
-    server = LiveServer(tmp_path_factory.mktemp("live"), "--code", "JOINME", env={"FRONTLINE_KIT": str(kit)},
-                        judging=True).start()
+    server = LiveServer(tmp_path_factory.mktemp("live"), "--code", "JOINME", env={"FRONTLINE_KIT": str(kit)}).start()
     yield server
     server.stop()
 
@@ -35,9 +34,10 @@ def each_test_is_a_new_trainee(tmp_path, monkeypatch):
     live.leave()
 
 
-def add_open_question(fac, **body):
+def add_open_question(fac, server, **body):
     number = fac.post("/api/facilitator/questions", json=body).json()["number"]
     fac.post(f"/api/facilitator/questions/{number}/open")
+    server.wait_until_judging()  # a scenario question loads the scenario engine (once, in the background)
     return number
 
 
@@ -49,9 +49,9 @@ def stored_answers(fac, client):
 @pytest.mark.slow
 def test_trainee_answers_reach_the_room_and_survive_an_outage(session_server, capsys):
     fac = session_server.facilitator()
-    add_open_question(fac, question_id="poll/first-move", kind="choice", title="First move?",
+    add_open_question(fac, session_server, question_id="poll/first-move", kind="choice", title="First move?",
                       options=["Refund", "Ask first"])
-    add_open_question(fac, scenario="diagnosis/late-delivery")
+    add_open_question(fac, session_server, scenario="diagnosis/late-delivery")
 
     client = live.join(session_server.url, "joinme")
     assert "Joined the live session" in capsys.readouterr().out and client.participant_id
@@ -80,6 +80,7 @@ def test_trainee_answers_reach_the_room_and_survive_an_outage(session_server, ca
     assert live.flush()[0].status == KEPT and len(client.outbox) == 2  # still down: kept, not lost
 
     session_server.start()
+    session_server.wait_until_judging()  # (a scenario answer waits for the engine, which loads after a start)
     results = live.flush()
     assert [r.status for r in results] == [SENT, SENT] and client.outbox == []
     assert "✔ Sent to the session." in first_move.feedback.value  # the widget learns its answer arrived
@@ -101,7 +102,7 @@ def test_trainee_answers_reach_the_room_and_survive_an_outage(session_server, ca
 @pytest.mark.slow
 def test_a_real_scenario_widget_reaches_the_room_with_the_scenarios_own_words(session_server, tmp_path):
     fac = session_server.facilitator()
-    number = add_open_question(fac, scenario="choice/four-levels")
+    number = add_open_question(fac, session_server, scenario="choice/four-levels")
     client = live.join(session_server.url, session_server.code)
     for option in ("ease", "functional"):
         scenario = frontline.scenario("choice/four-levels", store=ProgressStore(tmp_path / f"{option}.json"))
@@ -127,7 +128,7 @@ def test_a_real_scenario_widget_reaches_the_room_with_the_scenarios_own_words(se
 @pytest.mark.slow
 def test_refused_answers_say_why_and_are_not_kept(session_server):
     fac = session_server.facilitator()
-    number = add_open_question(fac, question_id="poll/how-sure", kind="confidence", title="How sure?")
+    number = add_open_question(fac, session_server, question_id="poll/how-sure", kind="confidence", title="How sure?")
     client = live.join(session_server.url, session_server.code, name="Robin")
     sure = live.poll("poll/how-sure", "How sure are you?", kind="confidence")
     fac.post(f"/api/facilitator/questions/{number}/lock")
@@ -193,7 +194,7 @@ def test_bad_poll_definitions_are_refused():
 @pytest.mark.slow
 def test_joining_again_keeps_the_trainees_identity_and_their_token_private(session_server, tmp_path):
     fac = session_server.facilitator()
-    number = add_open_question(fac, question_id="poll/comeback", kind="confidence", title="Sure?")
+    number = add_open_question(fac, session_server, question_id="poll/comeback", kind="confidence", title="Sure?")
     first = live.join(session_server.url, session_server.code, name="Kim")
     assert not first.resumed
     sure = live.poll("poll/comeback", "How sure?", kind="confidence")

@@ -216,8 +216,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             threading.Thread(target=listen_postgres, args=(store.url, feed, NOTIFY_CHANNEL, stop),
                              name="frontline-live-listen", daemon=True).start()
         # The scenario engine is loaded once the server answers, so a restart is not dark while it imports.
-        scenario_ids = [q.question_id for q in store.questions() if q.kind == "scenario"]
-        threading.Thread(target=_quietly, args=(grader.warm, scenario_ids), daemon=True).start()
+        grader.warm_in_background([q.question_id for q in store.questions() if q.kind == "scenario"])
         yield
         stop.set()
 
@@ -238,10 +237,3 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, allowed_hosts=settings.host_names())
     return app
-
-
-def _quietly(function: Any, *args: Any) -> None:
-    try:
-        function(*args)
-    except Exception:  # a broken scenario file is reported when an answer to it arrives
-        return

@@ -3,7 +3,8 @@
 A scenario answer is replayed through the scenario engine itself (the same verbs the widget calls: choose, ask,
 reply, decide, set_order, answer), so an id the scenario does not have is refused with the engine's own message,
 and the score is the one the trainee's notebook showed them. The engine (ipywidgets, matplotlib, jsonschema) is
-imported on first use, off the server's start-up path.
+imported in the background once a session has a scenario question (:meth:`ScenarioGrader.warm_in_background`),
+never on the server's start-up path; a session of polls never loads it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ class ScenarioGrader:
         self._specs: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._progress = Path(tempfile.gettempdir()) / "frontline-live-unused-progress.json"  # never written
-        self.ready = threading.Event()
+        self.ready = threading.Event()  # set while nothing is loading
+        self.ready.set()
 
     def available(self, scenario_id: str) -> bool:
         return self.kit_root is not None and (self.kit_root / "data" / "scenarios" / f"{scenario_id}.yaml").is_file()
@@ -37,14 +39,20 @@ class ScenarioGrader:
                 self._specs[scenario_id] = load_scenario(scenario_id, self.kit_root)
             return self._specs[scenario_id]
 
-    def warm(self, scenario_ids: list[str]) -> None:
-        """Load the engine and the given scenarios now (called in the background once the server is up)."""
-        try:
-            import frontline.scenarios  # noqa: F401  (the import is the work: a few seconds, once)
+    def warm_in_background(self, scenario_ids: list[str]) -> None:
+        """Load the engine and these scenarios in a thread, unless they are loaded already."""
+        wanted = [i for i in scenario_ids if self.available(i) and i not in self._specs]
+        if not wanted:
+            return
+        self.ready.clear()
+        threading.Thread(target=self._warm, args=(wanted,), name="frontline-live-scenarios", daemon=True).start()
 
+    def _warm(self, scenario_ids: list[str]) -> None:
+        try:
             for scenario_id in scenario_ids:
-                if self.available(scenario_id):
-                    self._spec(scenario_id)
+                self._spec(scenario_id)
+        except Exception:  # a broken scenario file is reported when an answer to it arrives
+            pass
         finally:
             self.ready.set()
 

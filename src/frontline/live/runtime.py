@@ -26,7 +26,6 @@ class BatchWriter(Generic[Item, Result]):
         self.run_batch, self.max_batch = run_batch, max_batch
         self._queue: list[tuple[Item, asyncio.Future]] = []
         self._draining = False
-        self.batches = 0
 
     async def submit(self, item: Item) -> Result:
         future = asyncio.get_running_loop().create_future()
@@ -41,7 +40,6 @@ class BatchWriter(Generic[Item, Result]):
             while self._queue:
                 batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch:]
                 results = await asyncio.to_thread(self._run, [item for item, _ in batch])
-                self.batches += 1
                 for (_, future), result in zip(batch, results, strict=True):
                     if future.done():
                         continue  # the client went away

@@ -26,12 +26,6 @@ def question_state(question: Question, tally: Tally) -> dict[str, Any]:
     }
 
 
-def room_state(store: SessionStore) -> list[dict[str, Any]]:
-    """Every question with its live distribution, from the running tallies (a few rows per question)."""
-    tallies = store.tallies()
-    return [question_state(q, tallies.get(q.number, Counter())) for q in store.questions()]
-
-
 EXPORT_COLUMNS = ["answer_number", "received_at_utc", "question_id", "round", "participant_id", "participant_name",
                   "kind", "answer", "correct", "score", "counted", "idempotency_key"]
 

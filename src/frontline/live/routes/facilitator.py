@@ -78,9 +78,12 @@ def create_question(body: QuestionIn, session: Session) -> dict[str, Any]:
         spec = QuestionSpec(body.question_id, body.kind, body.title, body.prompt, body.options, body.answer,
                             body.debrief, body.min, body.max)
     try:
-        return question_json(settings.store.add_question(spec))
+        question = settings.store.add_question(spec)
     except DuplicateQuestion as e:
         raise HTTPException(409, str(e)) from e
+    if question.kind == "scenario":
+        session.grader.warm_in_background([question.question_id])
+    return question_json(question)
 
 
 @router.post("/questions/{number}/{action}")

@@ -39,6 +39,6 @@ def favicon() -> Response:
 
 @router.get("/api/health")
 async def health(session: Session) -> dict[str, bool]:
-    """The server answers; ``judging`` says whether the scenario engine has loaded (answers to scenario questions
-    wait for it in the first seconds after a start)."""
+    """The server answers; ``judging`` is false while the scenario engine loads for a new scenario question (its
+    answers wait for it, a few seconds once)."""
     return {"ok": True, "judging": session.grader.ready.is_set()}
