@@ -85,7 +85,8 @@ class LiveServer:
             self.process.wait(timeout=15)
 
     def facilitator(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=10)
+        # a generous timeout: the first run-sheet read loads the lesson tools, slow on a busy machine
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=30)
 
     def join(self, name: str | None = None) -> httpx.Client:
         """A trainee's HTTP client carrying a fresh participant token."""

@@ -87,3 +87,23 @@ def test_limits_are_counted_across_processes(workers):
     # wrong codes too: thirty a minute from one address, wherever they land
     wrong = [httpx.post(f"{workers[n % 3].url}/api/join", json={"code": "NOPE99"}).status_code for n in range(32)]
     assert wrong[:30] == [403] * 30 and wrong[30:] == [429, 429]
+
+
+def test_export_reads_the_postgresql_session_without_writing(workers, tmp_path):
+    import csv
+    import subprocess
+    import sys
+
+    out = tmp_path / "export"
+    done = subprocess.run([sys.executable, "-m", "frontline.live", "export", "--db", workers[0].db_url,
+                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader((out / "answers.csv").open(encoding="utf-8")))
+    assert {r["question_id"] for r in rows} >= {"poll/spread", "poll/busy"}
+    # the export's connections are read-only in the database itself
+    from frontline.live.store import SessionStore, StoreError
+
+    store = SessionStore(workers[0].db_url, read_only=True)
+    with pytest.raises(StoreError, match="opened read-only"):
+        store.set_setting("title", "changed")
+    store.close()

@@ -301,6 +301,8 @@ class SessionStore:
                     # has the session open, and the file can be read as it is, without creating lock files.
                     wal = self.path.with_name(self.path.name + "-wal").exists()
                     engine_url = f"sqlite:///file:{self.path.resolve()}?{'mode=ro' if wal else 'immutable=1'}&uri=true"
+        if read_only and not self.is_sqlite:  # the database itself refuses writes on these connections
+            connect_args = {"options": "-c default_transaction_read_only=on"}
         try:
             self.engine: Engine = create_engine(engine_url, connect_args=connect_args, pool_pre_ping=True,
                                                 pool_size=10, max_overflow=20) \
