@@ -1,4 +1,5 @@
-"""The session server over real HTTP: every role and action, denied ones, bad input, limits, restarts."""
+"""The session server over real HTTP, on SQLite and on a real PostgreSQL: every role and action, denied ones,
+bad and hostile input (sent, and written straight into the database), limits, resends, restarts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from live_support import LiveServer
+from live_support import BACKENDS, LiveServer, database_url
 
 pytestmark = pytest.mark.slow
 
@@ -29,15 +30,19 @@ LESSON = {
 }
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request, tmp_path_factory):
     root = tmp_path_factory.mktemp("live")
     kit = root / "kit"
     (kit / "data").mkdir(parents=True)
+    (kit / "data" / "scenarios").symlink_to(REPO / "data" / "scenarios")
     (kit / "notebooks").mkdir()
     (kit / "notebooks" / "03_diagnosis.ipynb").write_text(json.dumps(LESSON))
-    live = LiveServer(root / "server", "--code", "ROOM42", "--title", "API test",
-                      env={"FRONTLINE_KIT": str(kit)}).start()
+    live = LiveServer(root / "server", "--code", "ROOM42", "--title", "API test", "--joins-per-minute", "0",
+                      env={"FRONTLINE_KIT": str(kit)}, db=database_url(request.param)).start()
     yield live
     live.stop()
 
@@ -78,7 +83,7 @@ def test_join_needs_the_right_code_and_names_are_optional(server):
     assert httpx.post(f"{server.url}/api/join", json={"code": "WRONG1"}).status_code == 403
     anonymous = httpx.post(f"{server.url}/api/join", json={"code": "room42"})  # codes are not case-sensitive
     assert anonymous.status_code == 201
-    assert set(anonymous.json()) == {"participant_id", "participant_token", "title"}
+    assert set(anonymous.json()) == {"participant_id", "participant_token", "resumed", "title"}
     too_long = httpx.post(f"{server.url}/api/join", json={"code": "ROOM42", "name": "x" * 81})
     assert too_long.status_code == 422 and "field 'name'" in too_long.json()["detail"]
 
@@ -184,17 +189,38 @@ def test_answers_to_unknown_questions_are_refused_by_name(server):
     assert response.status_code == 404 and "'poll/never-added' is not part of this session" in response.text
 
 
-def test_scenario_questions_accept_what_the_widget_sends(server, fac):
+def test_scenario_answers_are_judged_by_the_server_not_the_notebook(server, fac):
+    import frontline
+
     created = fac.post("/api/facilitator/questions", json={"scenario": "diagnosis/late-delivery"})
     assert created.status_code == 201 and created.json()["kind"] == "scenario"
     assert fac.post("/api/facilitator/questions", json={"scenario": "diagnosis/late-delivery"}).status_code == 409
     fac.post(f"/api/facilitator/questions/{created.json()['number']}/open")
+    server.wait_until_judging()
+    asked = ["tell-me-about-it", "read-the-address"]
+    # what the scenario itself makes of this diagnosis, driven as the widget drives it
+    scenario = frontline.scenario("diagnosis/late-delivery", root=REPO)
+    for question in asked:
+        scenario.ask(question)
+    scenario.name_issue("needs-it-by-saturday")
+    expected = scenario.submit()
+    assert 0 < expected.score < 1
+
     with server.join() as trainee:
-        body = {"question_id": "diagnosis/late-delivery", "kind": "ordering", "answer": ["b", "a"],
-                "correct": True, "score": 1.0, "idempotency_key": uuid.uuid4().hex}
-        assert trainee.post("/api/answers", json=body).status_code == 201
+        claimed = {"question_id": "diagnosis/late-delivery", "kind": "diagnosis", "correct": True, "score": 1.0,
+                   "answer": {"asked": asked, "issue": "needs-it-by-saturday"}, "idempotency_key": uuid.uuid4().hex}
+        assert trainee.post("/api/answers", json=claimed).status_code == 201
+        made_up = {**claimed, "answer": {"asked": asked, "issue": "aliens"}, "idempotency_key": uuid.uuid4().hex}
+        refused = trainee.post("/api/answers", json=made_up)
+        assert refused.status_code == 422 and "'aliens' is not one of the issues" in refused.json()["detail"]
+        other_kind = {**claimed, "kind": "ordering", "answer": ["b", "a"], "idempotency_key": uuid.uuid4().hex}
+        refused = trainee.post("/api/answers", json=other_kind)
+        assert refused.status_code == 422 and "this is a diagnosis scenario" in refused.json()["detail"]
+    stored = fac.get("/api/facilitator/answers", params={"question_id": "diagnosis/late-delivery"}).json()
+    assert [(a["correct"], a["score"]) for a in stored] == [(False, pytest.approx(expected.score))]
     dist = question_state(fac, created.json()["number"])["distribution"]
-    assert dist["correct"] == 1 and dist["judged"] == 1
+    assert dist["judged"] == 1 and dist["correct"] == 0
+    assert {b["label"]: b["count"] for b in dist["judged_bars"]}["◐ partly right"] == 1
 
 
 # -- bad input -----------------------------------------------------------------------------------------------------
@@ -260,6 +286,129 @@ def test_bad_question_definitions_name_the_field(fac):
     assert bad_kind.status_code == 422 and "field 'kind'" in bad_kind.json()["detail"]
     assert fac.post("/api/facilitator/questions/999/open").status_code == 404
     assert fac.post("/api/facilitator/questions/1/explode").status_code == 422
+
+
+def deep_list(depth):
+    """A list nested ``depth`` levels deep, as JSON text (built as text: deeper than json.dumps will go)."""
+    return "[" * depth + "]" * depth
+
+
+def every_view_answers(server, fac):
+    """The room's state, the individual answers and every export still answer, and say something sensible."""
+    state = fac.get("/api/facilitator/state")
+    assert state.status_code == 200, state.text
+    assert state.json()["questions"]
+    assert fac.get("/api/facilitator/answers").status_code == 200
+    for export in ("answers.csv", "summary.md", "summary.html"):
+        response = fac.get(f"/api/facilitator/export/{export}")
+        assert response.status_code == 200, (export, response.text)
+        response.content.decode("utf-8")  # valid UTF-8 throughout
+    with server.facilitator() as events, events.stream("GET", "/api/facilitator/events") as stream:
+        first = next(line for line in stream.iter_lines() if line.startswith("data: "))
+    assert json.loads(first.removeprefix("data: "))["questions"]
+
+
+# Each is sent as raw JSON: what a hostile client can send, not what a JSON library would produce.
+HOSTILE_ANSWERS = [
+    ("text", b'"\\ud800"', "Invalid JSON"),  # a lone surrogate: refused by the JSON parser itself
+    ("text", b'"a\\ud800\\u0041"', "Invalid JSON"),
+    ("text", b'"tab\\u0000null"', "control characters"),
+    ("number", b"1e308", "beyond"),
+    ("number", b"-1e308", "beyond"),
+    ("number", b"NaN", "not finite"),
+    ("number", b"Infinity", "not finite"),
+    ("number", b"-Infinity", "not finite"),
+    ("number", b"1" * 400, "beyond"),
+    ("text", deep_list(900).encode(), "Invalid JSON: recursion limit"),
+    ("text", json.dumps({f"k{i}": i for i in range(300)}).encode(), "more than 200 values"),
+    ("text", deep_list(6).encode(), "nested more than 4 levels"),
+    ("choice", deep_list(3).encode(), "must be one of the options"),
+]
+
+
+def test_hostile_answers_are_refused_by_name_and_every_view_still_answers(server, fac):
+    questions = {kind: open_question(fac, kind) for kind in ("text", "number", "choice")}
+    with server.join() as trainee:
+        for kind, raw, says in HOSTILE_ANSWERS:
+            body = (b'{"question_id": "%s", "kind": "%s", "idempotency_key": "%s", "answer": ' % (
+                questions[kind]["question_id"].encode(), kind.encode(), uuid.uuid4().hex.encode())) + raw + b"}"
+            response = trainee.post("/api/answers", content=body, headers={"Content-Type": "application/json"})
+            assert response.status_code == 422, (raw[:40], response.text)
+            detail = response.json()["detail"]
+            assert says in detail and ("field 'answer'" in detail or "Invalid JSON" in says), (raw[:40], detail)
+    every_view_answers(server, fac)
+
+
+def test_rows_written_straight_into_the_database_never_break_a_view(server, fac, tmp_path):
+    """Whatever a row holds (an older version's, a hand edit's), the views and exports show it."""
+    from sqlalchemy import create_engine, text
+
+    q = open_question(fac, "number")
+    with server.join("Ada") as trainee:
+        assert answer(trainee, q, 4).status_code == 201
+    stored = fac.get("/api/facilitator/answers", params={"question_id": q["question_id"]}).json()[0]
+    hostile = ['"\\ud800 broken"', "NaN", "1e999", deep_list(900), "not json at all", "9" * 5000]
+    engine = create_engine(server.db_url)
+    with engine.begin() as conn:
+        for n, value in enumerate(hostile):
+            # a type the database cannot refuse: PostgreSQL checks JSON syntax, so its rows get valid-but-odd JSON
+            if server.db_url.startswith("postgresql") and value in ("NaN", "1e999", "not json at all"):
+                value = json.dumps(value)
+            conn.execute(text(
+                "INSERT INTO answers (idempotency_key, participant_id, question_number, round, kind, answer, "
+                "correct, score, received_at) VALUES (:key, :participant, :number, 1, 'number', :value, NULL, "
+                ":score, :at)"), {"key": f"hostile-{n:04d}", "participant": stored["participant_id"],
+                                  "number": q["number"], "value": value, "score": None, "at": 1e300})
+        if server.db_url.startswith("sqlite"):  # SQLite keeps whatever bytes it is given
+            conn.execute(text("UPDATE participants SET name = CAST(x'41EDA08042' AS TEXT) "
+                              "WHERE participant_id = :p"), {"p": stored["participant_id"]})
+            conn.execute(text("UPDATE answers SET score = 'lots' WHERE idempotency_key = 'hostile-0000'"))
+    engine.dispose()
+    every_view_answers(server, fac)
+    rows = [r for r in csv.DictReader(io.StringIO(fac.get("/api/facilitator/export/answers.csv").text))
+            if r["question_id"] == q["question_id"]]
+    assert len(rows) == 1 + len(hostile)
+    assert any("…" in r["answer"] for r in rows)  # the deep list and the long number, shown shortened
+    shown = fac.get("/api/facilitator/answers", params={"question_id": q["question_id"]}).json()
+    assert shown[0]["answer"] == 4 and all(isinstance(a["answer"], int | str) for a in shown[1:])
+
+
+def test_markdown_summary_keeps_every_typed_text_as_text(server, fac):
+    import mistune
+
+    q = open_question(fac, "choice", title="# Not a heading *really*", options=["```", "Two `` ticks", "</pre><b>x"],
+                      answer="```", debrief="## Also not a heading\n\n[link](javascript:alert(1))")
+    with server.join() as trainee:
+        assert answer(trainee, q, "```").status_code == 201
+    fac.post(f"/api/facilitator/questions/{q['number']}/reveal")
+    summary = fac.get("/api/facilitator/export/summary.md").text
+    section = summary.split(f"## {q['number']}. ")[1].split("\n---")[0]
+    page = mistune.html(f"## {q['number']}. " + section)
+    assert page.count("<h2") == 1 and "<b>" not in page and 'href="javascript' not in page
+    assert "# Not a heading *really*" in page  # shown as typed, not rendered
+    assert "<pre><code>" in page and "Two `` ticks" in page.split("<pre><code>")[1].split("</code></pre>")[0]
+    html_page = fac.get("/api/facilitator/export/summary.html").text
+    assert "<b>x" not in html_page and "&lt;/pre&gt;&lt;b&gt;x" in html_page
+
+
+def test_the_room_view_is_pushed_each_change_as_server_sent_events(server, fac):
+    q = open_question(fac, "confidence")
+    with server.facilitator() as events, events.stream("GET", "/api/facilitator/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.iter_lines()
+
+        def next_state():
+            return json.loads(next(line for line in lines if line.startswith("data: ")).removeprefix("data: "))
+
+        before = next(x for x in next_state()["questions"] if x["number"] == q["number"])
+        assert before["distribution"]["responses"] == 0
+        with server.join() as trainee:
+            assert answer(trainee, q, 3).status_code == 201
+        for _ in range(20):  # other tests' changes may come first; this one arrives without asking
+            now = next(x for x in next_state()["questions"] if x["number"] == q["number"])
+            if now["distribution"]["responses"] == 1:
+                break
+        assert now["distribution"]["bars"][2]["count"] == 1
 
 
 # -- limits and resends --------------------------------------------------------------------------------------------
@@ -329,8 +478,9 @@ def test_room_view_page_is_served_without_secrets(server):
 
 
 # -- restart -------------------------------------------------------------------------------------------------------
-def test_a_restart_mid_session_loses_nothing(tmp_path: Path):
-    server = LiveServer(tmp_path / "restart").start()
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_restart_mid_session_loses_nothing(tmp_path: Path, backend):
+    server = LiveServer(tmp_path / "restart", db=database_url(backend)).start()
     try:
         fac = server.facilitator()
         q = open_question(fac, "number")
@@ -342,8 +492,9 @@ def test_a_restart_mid_session_loses_nothing(tmp_path: Path):
         with pytest.raises(httpx.ConnectError):
             answer(trainee, q, 99)
 
-        database = tmp_path / "restart" / "db" / "live-session.sqlite"
-        assert database.stat().st_mode & 0o077 == 0  # the file with the secrets is private to its owner
+        if backend == "sqlite":
+            database = tmp_path / "restart" / "db" / "live-session.sqlite"
+            assert database.stat().st_mode & 0o077 == 0  # the file with the secrets is private to its owner
         server.start()
         assert (server.code, server.token, server.port) == (code, token, port)
         assert answer(trainee, q, 7, key="restart-key-0007").status_code == 200  # a resend is not counted twice
@@ -351,6 +502,8 @@ def test_a_restart_mid_session_loses_nothing(tmp_path: Path):
         stored = fac.get("/api/facilitator/answers").json()
         assert [a["answer"] for a in stored] == list(range(9))
         assert question_state(fac, q["number"])["state"] == "open"
+        assert fac.get("/api/facilitator/state").json()["answers_received"] == 9  # the running totals too
+        assert question_state(fac, q["number"])["distribution"]["responses"] == 1
         fac.close()
         trainee.close()
     finally:

@@ -13,6 +13,10 @@ from frontline.answers import AnswerEvent, publish
 from frontline.live.client import KEPT, REJECTED, SENT, LiveSessionError, PendingAnswer
 from frontline.scenarios import ProgressStore
 
+RIGHT_DIAGNOSIS = {"asked": ["tell-me-about-it", "what-have-you-seen", "tracking-exactly", "read-the-address"],
+                   "issue": "needs-it-by-saturday"}
+WRONG_DIAGNOSIS = {"asked": ["want-refund"], "issue": "wants-refund"}
+
 
 @pytest.fixture(scope="module")
 def session_server(tmp_path_factory):
@@ -23,14 +27,17 @@ def session_server(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def leave_after_each_test():
+def each_test_is_a_new_trainee(tmp_path, monkeypatch):
+    """A fresh place for kept participant tokens (beside the progress file), so each test joins as someone new."""
+    monkeypatch.setenv("FRONTLINE_PROGRESS", str(tmp_path / "progress" / "progress.json"))
     yield
     live.leave()
 
 
-def add_open_question(fac, **body):
+def add_open_question(fac, server, **body):
     number = fac.post("/api/facilitator/questions", json=body).json()["number"]
     fac.post(f"/api/facilitator/questions/{number}/open")
+    server.wait_until_judging()  # a scenario question loads the scenario engine (once, in the background)
     return number
 
 
@@ -42,9 +49,9 @@ def stored_answers(fac, client):
 @pytest.mark.slow
 def test_trainee_answers_reach_the_room_and_survive_an_outage(session_server, capsys):
     fac = session_server.facilitator()
-    add_open_question(fac, question_id="poll/first-move", kind="choice", title="First move?",
+    add_open_question(fac, session_server, question_id="poll/first-move", kind="choice", title="First move?",
                       options=["Refund", "Ask first"])
-    add_open_question(fac, scenario="diagnosis/late-delivery")
+    add_open_question(fac, session_server, scenario="diagnosis/late-delivery")
 
     client = live.join(session_server.url, "joinme")
     assert "Joined the live session" in capsys.readouterr().out and client.participant_id
@@ -56,27 +63,30 @@ def test_trainee_answers_reach_the_room_and_survive_an_outage(session_server, ca
     first_move.submit_button.click()
     assert "✔ Sent to the session." in first_move.feedback.value
 
-    publish(AnswerEvent("diagnosis/late-delivery", "choice", "ask-what-happened", correct=True, score=1.0))
+    publish(AnswerEvent("diagnosis/late-delivery", "diagnosis", RIGHT_DIAGNOSIS, correct=False, score=0.0))
     assert [(a["question_id"], a["answer"]) for a in stored_answers(fac, client)] == [
-        ("poll/first-move", "Ask first"), ("diagnosis/late-delivery", "ask-what-happened")]
+        ("poll/first-move", "Ask first"), ("diagnosis/late-delivery", RIGHT_DIAGNOSIS)]
+    # the server judged the diagnosis itself, as the scenario does: the notebook's claim is not what counts
+    assert stored_answers(fac, client)[1]["correct"] is True
 
     session_server.stop(hard=True)
     first_move.control.value = "Refund"
     first_move.submit_button.click()
     assert "⚠ Not sent yet: the session server could not be reached" in first_move.feedback.value
     assert "frontline.live.flush()" in first_move.feedback.value
-    publish(AnswerEvent("diagnosis/late-delivery", "choice", "offer-refund", correct=False, score=0.0))
+    publish(AnswerEvent("diagnosis/late-delivery", "diagnosis", WRONG_DIAGNOSIS, correct=True, score=1.0))
     assert len(client.outbox) == 2
     assert "⚠" in client.status_widget.value and "2 answer(s) waiting to be sent" in client.status_widget.value
     assert live.flush()[0].status == KEPT and len(client.outbox) == 2  # still down: kept, not lost
 
     session_server.start()
+    session_server.wait_until_judging()  # (a scenario answer waits for the engine, which loads after a start)
     results = live.flush()
     assert [r.status for r in results] == [SENT, SENT] and client.outbox == []
     assert "✔ Sent to the session." in first_move.feedback.value  # the widget learns its answer arrived
     assert "✔" in client.status_widget.value and "4 answer(s) sent" in client.status_widget.value
     answers = [(a["question_id"], a["answer"]) for a in stored_answers(fac, client)]
-    assert answers[2:] == [("poll/first-move", "Refund"), ("diagnosis/late-delivery", "offer-refund")]
+    assert answers[2:] == [("poll/first-move", "Refund"), ("diagnosis/late-delivery", WRONG_DIAGNOSIS)]
 
     # An answer that did arrive but whose reply was lost is resent with the same key and not counted twice.
     delivered_key = next(iter(client.results))
@@ -92,7 +102,7 @@ def test_trainee_answers_reach_the_room_and_survive_an_outage(session_server, ca
 @pytest.mark.slow
 def test_a_real_scenario_widget_reaches_the_room_with_the_scenarios_own_words(session_server, tmp_path):
     fac = session_server.facilitator()
-    number = add_open_question(fac, scenario="choice/four-levels")
+    number = add_open_question(fac, session_server, scenario="choice/four-levels")
     client = live.join(session_server.url, session_server.code)
     for option in ("ease", "functional"):
         scenario = frontline.scenario("choice/four-levels", store=ProgressStore(tmp_path / f"{option}.json"))
@@ -118,7 +128,7 @@ def test_a_real_scenario_widget_reaches_the_room_with_the_scenarios_own_words(se
 @pytest.mark.slow
 def test_refused_answers_say_why_and_are_not_kept(session_server):
     fac = session_server.facilitator()
-    number = add_open_question(fac, question_id="poll/how-sure", kind="confidence", title="How sure?")
+    number = add_open_question(fac, session_server, question_id="poll/how-sure", kind="confidence", title="How sure?")
     client = live.join(session_server.url, session_server.code, name="Robin")
     sure = live.poll("poll/how-sure", "How sure are you?", kind="confidence")
     fac.post(f"/api/facilitator/questions/{number}/lock")
@@ -179,3 +189,27 @@ def test_bad_poll_definitions_are_refused():
         live.poll("poll/x", "?", kind="essay")
     with pytest.raises(ValueError, match="at least two options"):
         live.poll("poll/x", "?", options=["only one"])
+
+
+@pytest.mark.slow
+def test_joining_again_keeps_the_trainees_identity_and_their_token_private(session_server, tmp_path):
+    fac = session_server.facilitator()
+    number = add_open_question(fac, session_server, question_id="poll/comeback", kind="confidence", title="Sure?")
+    first = live.join(session_server.url, session_server.code, name="Kim")
+    assert not first.resumed
+    sure = live.poll("poll/comeback", "How sure?", kind="confidence")
+    sure.control.value = 2
+    sure.submit_button.click()
+    live.leave()  # as a restarted kernel: nothing kept in memory, only the private file
+
+    kept = tmp_path / "progress" / "live-sessions.json"
+    assert kept.stat().st_mode & 0o077 == 0
+    again = live.join(session_server.url, session_server.code, name="Kim")
+    assert again.resumed and again.participant_id == first.participant_id
+    sure = live.poll("poll/comeback", "How sure?", kind="confidence")
+    sure.control.value = 5
+    sure.submit_button.click()
+    room = next(q for q in fac.get("/api/facilitator/state").json()["questions"] if q["number"] == number)
+    assert room["distribution"]["responses"] == 1  # one person who changed their mind, not two voters
+    assert [b["count"] for b in room["distribution"]["bars"]] == [0, 0, 0, 0, 1]
+    fac.close()

@@ -5,17 +5,24 @@ sent to the facilitator's room. Each answer gets an idempotency key when first s
 reached (or asks the trainee to slow down) the answer stays in an outbox with the same key and is sent again
 before the next answer, or by ``frontline.live.flush()``. The server stores a key once, so a resend whose first
 attempt did arrive never counts twice. An answer the server refuses (question locked, not part of the session,
-invalid) is not retried: the trainee is told why.
+invalid) is not retried: the trainee is told why. A connection the server dropped at the wrong moment gets one
+immediate resend with the same key.
+
+Joining again (a restarted kernel, a restarted server) keeps the trainee's identity: the participant token from the
+first join is kept, in memory and in a private file beside the scenario progress file, and sent as ``resume``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
+import os
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -56,6 +63,43 @@ def _error_message(response: httpx.Response) -> str:
     return str(detail or response.text or response.reason_phrase)
 
 
+# Errors after which the request may not have reached the server, or its reply was lost: resent once at once.
+RESENDABLE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.ConnectError)
+# Idle connections are dropped by the client before the server would (it keeps them 75 s), never the other way.
+KEEPALIVE_SECONDS = 30.0
+
+
+def resume_file() -> Path:
+    """Where participant tokens are kept between kernels: beside the scenario progress file (same rules)."""
+    progress = os.environ.get("FRONTLINE_PROGRESS")
+    if progress:
+        return Path(progress).expanduser().parent / "live-sessions.json"
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "frontline" / "live-sessions.json"
+
+
+def _saved_tokens() -> dict[str, str]:
+    try:
+        saved = json.loads(resume_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in saved.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(saved,
+                                                                                                      dict) else {}
+
+
+def _save_token(session: str, token: str) -> None:
+    """Keep the token (readable by this account only); a failure only means the next kernel joins afresh."""
+    path = resume_file()
+    tokens = {**_saved_tokens(), session: token}
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            json.dump(tokens, file)
+        os.replace(temporary, path)
+
+
 class LiveClient:
     """A trainee's connection to one session server."""
 
@@ -65,9 +109,11 @@ class LiveClient:
         self.name = name
         self.title = ""
         self.participant_id: str | None = None
+        self.resumed = False
         self._token: str | None = None
         # A short connect timeout: an unreachable server (wifi dropped) must not freeze the notebook for long.
-        self._http = httpx.Client(base_url=self.url, timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)))
+        self._http = httpx.Client(base_url=self.url, timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)),
+                                  limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS))
         self._lock = threading.RLock()
         self.outbox: list[PendingAnswer] = []
         self.results: dict[str, SendResult] = {}
@@ -77,9 +123,17 @@ class LiveClient:
         self._status_widget: Any = None
 
     # -- joining --------------------------------------------------------------------------------------------
+    @property
+    def session_key(self) -> str:
+        return f"{self.url} {self.code}"
+
     def join(self) -> LiveClient:
+        body: dict[str, Any] = {"code": self.code, "name": self.name}
+        resume = self._token or _saved_tokens().get(self.session_key)
+        if resume:
+            body["resume"] = resume
         try:
-            response = self._http.post("/api/join", json={"code": self.code, "name": self.name})
+            response = self._send("/api/join", body)
         except httpx.HTTPError as e:
             raise LiveSessionError(
                 f"could not reach the session server at {self.url} ({type(e).__name__}). Check the address the "
@@ -89,7 +143,10 @@ class LiveClient:
             raise LiveSessionError(f"the session server refused to let you join: {_error_message(response)}")
         body = response.json()
         self.participant_id, self._token, self.title = body["participant_id"], body["participant_token"], body["title"]
-        self._unsubscribe = subscribe(self.on_answer)
+        self.resumed = bool(body.get("resumed"))
+        _save_token(self.session_key, self._token)
+        if self._unsubscribe is None:
+            self._unsubscribe = subscribe(self.on_answer)
         return self
 
     def leave(self) -> None:
@@ -117,8 +174,10 @@ class LiveClient:
             "question_id": event.question_id, "idempotency_key": key, "kind": event.kind,
             # Why the round trip: tuples, numpy numbers and the like become plain JSON as the server will see it.
             "answer": json.loads(json.dumps(event.answer, default=str)),
-            "correct": event.correct, "score": event.score,
         }
+        persona = event.details.get("persona")
+        if isinstance(persona, str):
+            payload["persona"] = persona  # the server judges the answer itself, for the persona it was played against
         with self._lock:
             self.flush()
             if self.outbox:  # the server is still unreachable: don't wait on it twice, queue behind the others
@@ -148,8 +207,7 @@ class LiveClient:
     def _post(self, pending: PendingAnswer, queued: bool = False) -> SendResult:
         question_id = pending.payload["question_id"]
         try:
-            response = self._http.post("/api/answers", json=pending.payload,
-                                       headers={"Authorization": f"Bearer {self._token}"})
+            response = self._send("/api/answers", pending.payload, {"Authorization": f"Bearer {self._token}"})
         except httpx.HTTPError:
             if not queued:
                 self.outbox.append(pending)
@@ -164,6 +222,13 @@ class LiveClient:
             return self._record(SendResult(pending.key, question_id, KEPT, self._kept_message(reason)))
         return self._record(SendResult(pending.key, question_id, REJECTED,
                                        f"Not accepted by the session: {_error_message(response)}"))
+
+    def _send(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
+        """POST, and once more at once if the connection failed under the request (same body, same key)."""
+        try:
+            return self._http.post(path, json=body, headers=headers)
+        except RESENDABLE:
+            return self._http.post(path, json=body, headers=headers)
 
     def _record(self, result: SendResult) -> SendResult:
         self.results[result.key] = result

@@ -7,16 +7,19 @@ taken from ``data/scenarios/<kind>/<name>.yaml`` when that file exists) or is an
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from frontline.kit import KitPaths
 from frontline.problems import ContentError, Problem
+
+if TYPE_CHECKING:
+    import jsonschema
 
 QUESTION_ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)?$"
 
@@ -70,6 +73,7 @@ class SessionPlan:
     title: str
     lessons: list[str]
     questions: list[QuestionSpec]
+    digest: str = ""
 
 
 def _line_of(node: yaml.Node | None, path: list[Any]) -> int | None:
@@ -109,6 +113,8 @@ def validate_plan_text(text: str, file: Path | str) -> tuple[dict[str, Any], lis
         mark = getattr(e, "problem_mark", None)
         return {}, [Problem(file, f"not valid YAML: {getattr(e, 'problem', e)}",
                             line=mark.line + 1 if mark else None)]
+    import jsonschema  # slow to import (its format checkers load a grammar): only when a plan is checked
+
     problems = []
     validator = jsonschema.Draft202012Validator(PLAN_SCHEMA)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
@@ -208,13 +214,26 @@ def question_from_item(item: dict[str, Any], kit_root: Path | None) -> QuestionS
     )
 
 
-def load_plan(path: Path, kit_root: Path | None = None) -> SessionPlan:
-    """Read and validate a plan; raises :class:`ContentError` naming file, line and field of every problem."""
-    data, problems = validate_plan_text(path.read_text(encoding="utf-8"), path)
-    if problems:
-        raise ContentError(problems)
+def load_plan(path: Path, kit_root: Path | None = None, checked_digest: str | None = None) -> SessionPlan:
+    """Read and validate a plan; raises :class:`ContentError` naming file, line and field of every problem.
+
+    A plan whose text has the SHA-256 ``checked_digest`` was validated before (by the same session) and is read
+    without the schema check, so restarting a session stays quick.
+    """
+    text = path.read_text(encoding="utf-8")
+    if checked_digest is not None and plan_digest(text) == checked_digest:
+        data = yaml.safe_load(text)
+    else:
+        data, problems = validate_plan_text(text, path)
+        if problems:
+            raise ContentError(problems)
     return SessionPlan(title=data["title"], lessons=list(data.get("lessons", [])),
-                       questions=[question_from_item(item, kit_root) for item in data["questions"]])
+                       questions=[question_from_item(item, kit_root) for item in data["questions"]],
+                       digest=plan_digest(text))
+
+
+def plan_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def check_session_plans(sessions_folder: Path) -> list[Problem]:

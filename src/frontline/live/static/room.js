@@ -1,4 +1,5 @@
-// The facilitator's room view. Plain JavaScript, no build step: polls the session API and redraws.
+// The facilitator's room view. Plain JavaScript, no build step: follows the room's state, pushed by the server as
+// server-sent events (read with fetch, so the token travels in a header), and redraws.
 // The facilitator token comes from the link's #token= fragment (never sent in a URL to the server). It is moved
 // into this tab's session storage and wiped from the address bar at once, so a projected browser does not show it.
 "use strict";
@@ -11,7 +12,7 @@ const token = (() => {
   }
   return fromLink || sessionStorage.getItem("frontline-facilitator-token") || "";
 })();
-const POLL_MS = 1500;
+const RETRY_MS = 1500; // wait before reconnecting a dropped event stream
 let state = null;
 let sheets = [];
 let clockOffset = 0; // server time minus browser time, in seconds
@@ -23,6 +24,7 @@ const el = (tag, attrs = {}, ...children) => {
     if (key === "class") node.className = value;
     else if (key === "text") node.textContent = value;
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "style") node.style.cssText = value; // set through CSSOM: the page's CSP forbids style attributes
     else node.setAttribute(key, value);
   }
   for (const child of children) if (child != null) node.append(child);
@@ -210,25 +212,55 @@ async function loadRunSheets() {
   renderRunSheet();
 }
 
+function applyState(next) {
+  state = next;
+  clockOffset = state.now - Date.now() / 1000;
+  $("title").textContent = state.title;
+  document.title = `${state.title} · room view`;
+  $("join-code").textContent = state.join_code;
+  $("room-size").textContent = state.room_size;
+  $("answer-count").textContent = state.answers_received;
+  $("connection").textContent = "✔ live";
+  showError("");
+  renderQuestions();
+  renderTimer();
+  renderRunSheet();
+}
+
+function lost(error) {
+  $("connection").textContent = "✘ lost";
+  showError(token ? `Cannot reach the session server: ${error.message}` :
+    "This page needs the facilitator link (…/room#token=…) printed by `frontline live serve`.");
+}
+
 async function refresh() {
   try {
-    const response = await api("/api/facilitator/state");
-    state = await response.json();
-    clockOffset = state.now - Date.now() / 1000;
-    $("title").textContent = state.title;
-    document.title = `${state.title} · room view`;
-    $("join-code").textContent = state.join_code;
-    $("room-size").textContent = state.room_size;
-    $("answer-count").textContent = state.answers_received;
-    $("connection").textContent = "✔ live";
-    showError("");
-    renderQuestions();
-    renderTimer();
-    renderRunSheet();
-  } catch (e) {
-    $("connection").textContent = "✘ lost";
-    showError(token ? `Cannot reach the session server: ${e.message}` :
-      "This page needs the facilitator link (…/room#token=…) printed by `frontline live serve`.");
+    applyState(await (await api("/api/facilitator/state")).json());
+  } catch (e) { lost(e); }
+}
+
+async function follow() {
+  while (token) {
+    try {
+      const response = await api("/api/facilitator/events", { headers: { Accept: "text/event-stream" } });
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split("\n").filter((line) => line.startsWith("data: "))
+            .map((line) => line.slice(6)).join("\n");
+          if (data) applyState(JSON.parse(data));
+        }
+      }
+      lost(new Error("the connection was closed"));
+    } catch (e) { lost(e); }
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }
 }
 
@@ -276,6 +308,6 @@ $("question-form").addEventListener("submit", async (event) => {
   } catch (e) { showError(`Could not add the question: ${e.message}`); }
 });
 
-refresh().then(loadRunSheets);
-setInterval(refresh, POLL_MS);
+if (token) refresh().then(loadRunSheets); else lost(new Error("no token"));
+follow();
 setInterval(renderTimer, 250);

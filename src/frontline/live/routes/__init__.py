@@ -1,0 +1,1 @@
+"""The session server's routes, one router per area: pages, trainees and the facilitator."""
