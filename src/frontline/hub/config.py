@@ -7,6 +7,7 @@ hub groups (trainers, facilitators, trainees), idle culling and, when configured
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -108,6 +109,9 @@ def live_service(settings: HubSettings, kit: Path) -> dict:
         "url": f"http://127.0.0.1:{settings.live_port}",
         "command": [sys.executable, "-P", str(Path(__file__).with_name("live_service.py")), "--dir", str(room),
                     "--port", str(settings.live_port), "--facilitators-group", FACILITATORS_GROUP],
-        "environment": {"FRONTLINE_KIT": str(kit)},
+        # the room answers this machine's own names and addresses; another public name (a DNS alias, a proxy in
+        # front of the hub) is added with FRONTLINE_LIVE_ALLOWED_HOSTS in the hub's environment
+        "environment": {"FRONTLINE_KIT": str(kit),
+                        "FRONTLINE_LIVE_ALLOWED_HOSTS": os.environ.get("FRONTLINE_LIVE_ALLOWED_HOSTS", "")},
         "oauth_no_confirm": True,
     }

@@ -22,7 +22,7 @@ from typing import Any
 
 
 def _static() -> Path:
-    from frontline.live.server import STATIC
+    from frontline.live.routes.pages import STATIC
 
     return STATIC
 
@@ -52,7 +52,9 @@ def build_app(folder: Path | None, facilitators_group: str, title: str | None = 
     if db_url is None:  # SQLite in the hub's state folder; PostgreSQL (--db) beyond one machine
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         db_url = sqlite_url(folder)
-    settings = prepare(ServeOptions(db_url=db_url, title=title or "Live session"))
+    # The live server refuses unknown Host names; behind the hub it is reached by the hub's public name(s).
+    hosts = tuple(h.strip() for h in os.environ.get("FRONTLINE_LIVE_ALLOWED_HOSTS", "").split(",") if h.strip())
+    settings = prepare(ServeOptions(db_url=db_url, title=title or "Live session", extra={"allowed_hosts": hosts}))
     auth = HubOAuth(api_token=os.environ["JUPYTERHUB_API_TOKEN"], cache_max_age=60)
     prefix = auth.base_url if auth.base_url.endswith("/") else auth.base_url + "/"
     live = create_app(settings)
