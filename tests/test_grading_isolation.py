@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
-import os
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from frontline.cli import cli
 from frontline.grading.course import Course
 from frontline.grading.preprocessors import hidden_lines
+from frontline.grading.samples import answered, course_environment
 from frontline.kit import KitPaths
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Object of type <\\w+> not in session")]
@@ -140,46 +141,46 @@ def _lingering() -> list[str]:
     return found
 
 
+def _grade_class(assignment: str, make) -> dict:
+    """Generate ``assignment`` in a throwaway course, write the submissions ``make(course, full)`` returns
+    (student -> notebook, or a path to copy), grade them all through `frontline grade all` and return the facts."""
+    course = Course.open(KitPaths(REPO))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["grade", "generate", assignment])
+    assert result.exit_code == 0, result.output
+    full = answered(REPO / "exercises" / assignment / f"{assignment}.ipynb",
+                    course.root / "release" / assignment / f"{assignment}.ipynb")
+    for student, notebook in make(course, full).items():
+        folder = course.folder("submitted", student, assignment)
+        folder.mkdir(parents=True)
+        if isinstance(notebook, Path):
+            shutil.copy(notebook, folder / f"{assignment}.ipynb")
+        else:
+            nbformat.write(notebook, folder / f"{assignment}.ipynb")
+    protected = [REPO / "exercises", REPO / "grading", course.root / "submitted", course.root / "release"]
+    before = _tree_digest(*protected)
+    result = runner.invoke(cli, ["grade", "all", assignment, "--no-collect", "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    return {"course": course, "output": result.output, "before": before, "after": _tree_digest(*protected)}
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("isolation")
-    env = {"FRONTLINE_COURSE": str(base / "course"), "FRONTLINE_EXCHANGE": str(base / "exchange"),
-           "FRONTLINE_KIT": str(REPO), "FRONTLINE_CELL_TIMEOUT": "10"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        course = Course.open(KitPaths(REPO))
-        runner = CliRunner()
-        result = runner.invoke(cli, ["grade", "generate", ASSIGNMENT])
-        assert result.exit_code == 0, result.output
-        source = nbformat.read(REPO / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-        release = nbformat.read(course.root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-        answers = {_meta(c)["grade_id"]: c.source for c in source.cells if _meta(c).get("solution")}
-        full = copy.deepcopy(release)
-        for cell in full.cells:
-            if _meta(cell).get("solution"):
-                cell.source = answers[_meta(cell)["grade_id"]]
+    twins = {}
+
+    def make(course, full):
         attacks = _attacks(course, full)
-        notebooks = {"honest_full": full,
-                     "honest_wrong": _with_answer(full, "median_handle",
-                                                  'median_handle = {"first_contact": 0.0, "repeat": 0.0}')}
-        notebooks.update({student: notebook for student, (_, notebook) in attacks.items()})
-        for student, notebook in notebooks.items():
-            folder = course.folder("submitted", student, ASSIGNMENT)
-            folder.mkdir(parents=True)
-            nbformat.write(notebook, folder / f"{ASSIGNMENT}.ipynb")
-        protected = [REPO / "exercises", REPO / "grading", course.root / "submitted", course.root / "release"]
-        before = _tree_digest(*protected)
-        result = runner.invoke(cli, ["grade", "all", ASSIGNMENT, "--no-collect", "--jobs", "2"])
-        assert result.exit_code == 0, result.output
-        yield {"course": course, "output": result.output, "twins": {s: t for s, (t, _) in attacks.items()},
-               "before": before, "after": _tree_digest(*protected), "hidden": hidden_lines(source)}
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        twins.update({student: twin for student, (twin, _) in attacks.items()})
+        return {"honest_full": full,
+                "honest_wrong": _with_answer(full, "median_handle",
+                                             'median_handle = {"first_contact": 0.0, "repeat": 0.0}'),
+                **{student: notebook for student, (_, notebook) in attacks.items()}}
+
+    with course_environment(base, REPO, cell_timeout=10):
+        facts = _grade_class(ASSIGNMENT, make)
+        source = nbformat.read(REPO / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+        yield {**facts, "twins": twins, "hidden": hidden_lines(source)}
 
 
 def _scores(course: Course, student: str) -> dict[str, float]:
@@ -268,3 +269,90 @@ def test_the_reader_saw_no_solutions(graded):
                              as_version=4)
     printed = "".join(str(cell.get("outputs", [])) for cell in notebook.cells)
     assert "BEGIN SOLUTION" not in printed and "BEGIN HIDDEN" not in printed
+
+
+# ---- one cell's trouble costs that cell: warnings, uninterruptible loops, huge allocations and outputs ----------
+
+SECOND = "diagnosis"
+DIAGNOSIS_TESTS = {"test_classify_question": 2, "test_funnel_counts": 1, "test_fcr_by_summary": 2}
+
+
+@pytest.fixture(scope="module")
+def troubled(tmp_path_factory):
+    base = tmp_path_factory.mktemp("troubled")
+
+    def make(course, full):
+        source = full.cells[_answer_index(full, "classify_question")].source
+        warning = source.replace('    """Classify', '    import warnings\n    warnings.warn("still learning")\n'
+                                 '    """Classify', 1)
+        return {
+            "warns": _with_answer(full, "classify_question", warning),
+            "deaf": _with_answer(full, "fcr_by_summary", "import signal\nsignal.signal(signal.SIGINT, "
+                                 "signal.SIG_IGN)\nwhile True:\n    pass"),
+            "hog": _with_cell(full, "classify_question", "hoard = bytearray(64 * 2**30)"),
+            "flood": _with_cell(full, "classify_question", "print('x' * 50_000_000)"),
+            "lost": REPO / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+        }
+
+    with course_environment(base, REPO, cell_timeout=8):
+        facts = _grade_class(SECOND, make)
+        yield facts["course"], facts["output"]
+
+
+def _second_scores(course: Course, student: str) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url) as gb:
+        submission = gb.find_submission(SECOND, student)
+        return {g.name: float(g.score or 0) for nb in submission.notebooks for g in nb.grades
+                if g.name in DIAGNOSIS_TESTS}
+
+
+def _feedback(course: Course, student: str) -> str:
+    import html
+
+    return html.unescape((course.root / "feedback" / student / SECOND / f"{SECOND}.html").read_text())
+
+
+def test_a_warning_in_a_correct_answer_keeps_the_marks_and_the_feedback_agrees(troubled):
+    course, _ = troubled
+    assert _second_scores(course, "warns") == DIAGNOSIS_TESTS
+    feedback = _feedback(course, "warns")
+    assert feedback.count("✔ All tests passed.") == 3 and "✘" not in feedback
+
+
+def test_code_that_ignores_the_interrupt_costs_its_cell_only(troubled):
+    course, _ = troubled
+    assert _second_scores(course, "deaf") == {**DIAGNOSIS_TESTS, "test_fcr_by_summary": 0}
+    problems = [row["problem"] for row in _issues_second(course, "deaf")]
+    assert "fcr_by_summary could not be interrupted" in problems, problems
+    assert "✘ Not passed." in _feedback(course, "deaf")
+
+
+def test_a_huge_allocation_costs_its_cell_only(troubled):
+    course, _ = troubled
+    assert _second_scores(course, "hog") == DIAGNOSIS_TESTS
+    notebook = nbformat.read(course.folder("autograded", "hog", SECOND) / f"{SECOND}.ipynb", as_version=4)
+    assert any(o.get("ename") == "MemoryError" for c in notebook.cells for o in c.get("outputs", []))
+
+
+def test_a_huge_output_is_cut_in_the_graded_notebook_and_the_feedback(troubled):
+    course, _ = troubled
+    assert _second_scores(course, "flood") == DIAGNOSIS_TESTS
+    path = course.folder("autograded", "flood", SECOND) / f"{SECOND}.ipynb"
+    assert path.stat().st_size < 1_000_000
+    assert "output cut" in path.read_text()
+    assert len(_feedback(course, "flood")) < 1_000_000
+
+
+def test_another_assignments_notebook_is_named_as_such(troubled):
+    course, output = troubled
+    assert "KeyError" not in output
+    problems = [row["problem"] for row in _issues_second(course, "lost")]
+    assert problems == [f"this is the notebook of the assignment {ASSIGNMENT}, not {SECOND}"]
+    assert set(_second_scores(course, "lost").values()) == {0}
+
+
+def _issues_second(course: Course, student: str) -> list[dict[str, str]]:
+    with (course.reports / SECOND / "integrity.csv").open(newline="", encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle) if row["student"] == student]

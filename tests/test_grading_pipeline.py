@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from frontline.cli import cli
 from frontline.grading.course import Course
-from frontline.grading.samples import make_submission
+from frontline.grading.samples import course_environment, make_submission
 from frontline.kit import KitPaths
 from frontline.lab.launch import any_free_port
 
@@ -45,11 +45,7 @@ def _meta(cell) -> dict:
 def graded(tmp_path_factory):
     """A course folder in which every assignment's made-up class has gone through `frontline grade all`."""
     base = tmp_path_factory.mktemp("grading")
-    env = {"FRONTLINE_COURSE": str(base / "course"), "FRONTLINE_EXCHANGE": str(base / "exchange"),
-           "FRONTLINE_KIT": str(REPO), "FRONTLINE_CELL_TIMEOUT": "4"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with course_environment(base, REPO, cell_timeout=4):
         course = Course.open(KitPaths(REPO))
         runner = CliRunner()
         outputs = {}
@@ -66,12 +62,6 @@ def graded(tmp_path_factory):
         result = runner.invoke(cli, ["grade", "export", "-o", str(base / "grades.csv")])
         assert result.exit_code == 0, result.output
         yield course, outputs, base / "grades.csv"
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def grades_of(course: Course, assignment: str, student: str) -> dict[str, tuple[float, float, bool, bool]]:

@@ -65,7 +65,8 @@ def grade_rows(course: Course, assignments: list[str]) -> list[GradeRow]:
                 auto = float(sum(g.auto_score or 0 for g in grades))
                 pending = sum(1 for g in grades if g.needs_manual_grade)
                 status = "needs grading by hand" if pending else "graded"
-                if any("could not grade" in i.problem or "not submitted" in i.action for i in mine):
+                if any("could not grade" in i.problem or "not submitted" in i.action or "not graded:" in i.action
+                       for i in mine):
                     status = "not gradable (see notes)"
                 percent = round(100 * score / max_score, 1) if max_score else 0.0
                 row = GradeRow(assignment, student, score, max_score, percent, auto, pending, status, len(mine), notes)
