@@ -169,6 +169,9 @@ def _make_guard(pristine_types: frozenset):
 
 _PROGRAMS = {"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.exec", "os.fork", "os.forkpty",
              "pty.spawn"}
+_WATCHED = {"open", "os.listdir", "os.scandir", "os.remove", "os.rename", "os.rmdir", "os.mkdir", "shutil.rmtree",
+            "os.truncate", "socket.connect", "socket.getaddrinfo", "socket.sendto", "sqlite3.connect", "os.kill",
+            "os.killpg", *_PROGRAMS}
 _WRAPPERS = (f"{os.sep}IPython{os.sep}", f"{os.sep}ipykernel{os.sep}")
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 
@@ -240,11 +243,12 @@ def _watch(attempts: list, workdir: str, watching: list[bool]) -> None:
         return False
 
     def hook(event: str, args: tuple) -> None:
-        if busy[0] or not watching[0] or len(attempts) >= 50:
-            return
+        if event not in _WATCHED or busy[0] or not watching[0] or len(attempts) >= 50:
+            return  # the common case, kept cheap: most events (imports, compiles) are not watched
         busy[0] = True
         try:
-            text = describe(event, args) if from_a_cell() else None
+            text = describe(event, args)
+            text = text if text and from_a_cell() else None
             if text:
                 module = sys.modules.get("IPython.core.interactiveshell")
                 shell = module.InteractiveShell if module else None
