@@ -261,6 +261,8 @@ def test_no_hidden_test_text_in_any_output(graded):
 
     leaks = [line for text in texts for line in hidden if line in text or html.escape(line) in text]
     assert not leaks, leaks[:3]
+    assert not any("Grading note" in path.read_text(encoding="utf-8") for path in feedback), \
+        "the integrity notes (with the trainer's paths) stay out of the trainees' feedback"
 
 
 def test_the_reader_saw_no_solutions(graded):

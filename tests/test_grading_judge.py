@@ -111,6 +111,8 @@ def test_outputs_are_cut_and_hidden_test_lines_removed():
     assert len(answer.outputs[0].text) < 10_100 and "output cut" in answer.outputs[0].text
     assert HIDDEN_REMOVED in answer.outputs[1].text and "!= 2" not in answer.outputs[1].text
     assert any("printed hidden test code" in str(o) for o in answer.outputs)
+    out, _ = HideTestSource().preprocess(notebook, {})
+    assert "printed hidden test code" not in nbformat.writes(out), "grading notes stay out of the feedback"
 
 
 def test_another_assignments_notebook_is_named_and_set_aside(tmp_path: Path):

@@ -404,6 +404,8 @@ class HideTestSource(NbGraderPreprocessor):
         for cell in nb.cells:
             if cell.get("metadata", {}).get(MARK_SCHEME_KEY, {}).get("mark_scheme"):
                 continue
+            if cell.cell_type == "code":  # grading notes are for the trainer's integrity report only
+                cell.outputs = [o for o in cell.get("outputs", []) if FINDING_MIME not in (o.get("data") or {})]
             if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
                 grade_id = _grade_id(cell)
                 errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
