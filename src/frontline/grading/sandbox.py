@@ -10,8 +10,8 @@ nbgrader's autograde runs unchanged; its kernel manager (``Execute.kernel_manage
   thrown away afterwards; a private ``/tmp`` and home;
 * no network (``--unshare-net``: the kernel talks to the grader over Unix sockets in a private folder), its own
   process tree (``--unshare-pid``: every process it starts ends with it) and ``--die-with-parent``;
-* when the grader runs as root, the kernel runs as ``nobody``; address-space, process-count, file-size and
-  open-file limits (``prlimit``);
+* when the grader runs as root, the kernel runs as an unused user id of its own; address-space, process-count,
+  file-size and open-file limits (``prlimit``);
 * an environment holding no path to the kit, the course or the exchange.
 
 The process group is killed and both folders are removed when the kernel shuts down.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -77,8 +78,8 @@ def package_folders() -> list[Path]:
 
 
 def sandbox_command(command: list[str], workdir: Path, runtime: Path, memory_mb: int, processes: int,
-                    file_mb: int) -> list[str]:
-    """``command`` wrapped in bwrap, a change to ``nobody`` (when root) and prlimit."""
+                    file_mb: int, uid: int = NOBODY) -> list[str]:
+    """``command`` wrapped in bwrap, a change to the unprivileged ``uid`` (when root) and prlimit."""
     args = [BWRAP, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--hostname", "grading"]
     for name in ("/usr", "/etc"):
@@ -107,7 +108,7 @@ def sandbox_command(command: list[str], workdir: Path, runtime: Path, memory_mb:
     for key, value in environment.items():
         args += ["--setenv", key, value]
     if os.getuid() == 0:
-        args += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all",
+        args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                  "--bounding-set=-all", "--"]
         limit_processes = processes
     else:  # the limit counts every process of the user, so leave room for the trainer's own
@@ -140,6 +141,8 @@ class SandboxKernelManager(AsyncKernelManager):
         config=True)
 
     judge_key: bytes = b""
+    # when root: a user id of its own per kernel, so the process limit of one submission is not shared with another
+    kernel_uid: int = NOBODY
     _runtime: Path | None = None
     _workdir: Path | None = None
 
@@ -148,6 +151,7 @@ class SandboxKernelManager(AsyncKernelManager):
             root = self.scratch_root or None
             self._runtime = Path(tempfile.mkdtemp(prefix="frontline-kernel-", dir=root))
             self._workdir = Path(tempfile.mkdtemp(prefix="frontline-submission-", dir=root))
+            self.kernel_uid = secrets.randbelow(900_000) + 100_000  # above any account on the machine
             self.transport = "ipc"
             self.ip = str(self._runtime / "socket")
             self.connection_file = str(self._runtime / "kernel.json")
@@ -173,12 +177,13 @@ class SandboxKernelManager(AsyncKernelManager):
                    *extra]
         if os.getuid() == 0:
             for path in (runtime, workdir, *workdir.rglob("*"), *runtime.iterdir()):
-                os.lchown(path, NOBODY, NOBODY)
+                os.lchown(path, self.kernel_uid, self.kernel_uid)
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
         kw["cwd"] = str(runtime)
         kw["stdout"] = kw["stderr"] = subprocess.DEVNULL  # the kernel's own messages are not the grader's
         await super()._async_launch_kernel(
-            sandbox_command(command, workdir, runtime, self.memory_mb, self.processes, self.file_mb), **kw)
+            sandbox_command(command, workdir, runtime, self.memory_mb, self.processes, self.file_mb,
+                            self.kernel_uid), **kw)
 
     async def _async_interrupt_kernel(self) -> None:
         """A message on the control channel: a signal to the process group would reach bwrap, not the kernel."""
