@@ -10,9 +10,9 @@ from frontline.grading.course import COURSE_ID, course_root_from_environment, pr
 from frontline.grading.preprocessors import (
     HideTestSource,
     InsertMarkScheme,
+    IsolatedExecute,
     RestoreStrippedMetadata,
     SafeOverwriteCells,
-    SerialKernelStartExecute,
 )
 from frontline.kit import configure_exchange
 
@@ -32,11 +32,23 @@ configure_exchange(c)
 c.Execute.timeout = int(os.environ.get("FRONTLINE_CELL_TIMEOUT", "20"))
 c.Execute.interrupt_on_timeout = True
 
+# Every submission runs in its own sandbox (bubblewrap; see frontline.grading.sandbox and docs/trainer.md): no
+# network, no view of exercises/, grading/ or the course folder, and these limits per grading kernel.
+c.SandboxKernelManager.memory_mb = int(os.environ.get("FRONTLINE_GRADE_MEMORY_MB", "2048"))
+c.SandboxKernelManager.processes = 64
+c.SandboxKernelManager.file_mb = 64
+c.IsolatedExecute.output_limit = 10_000  # characters kept of each output in graded notebooks and feedback
+
 # Deleted test or answer cells come back from the gradebook, so a deletion costs that question, not the notebook.
 c.OverwriteCells.add_missing_cells = True
 c.OverwriteCells.missing_cell_notification = (
     "This cell ({cell_id}) was missing from the submission and was restored for grading.\n\n"
 )
+
+# Late work: nbgrader compares each submission's time (timestamp.txt, written by collect and by the LMS import)
+# with the assignment's due date (`frontline grade collect --due`). "none" records lateness without a penalty;
+# "zero" gives late work 0 points. FRONTLINE_LATE_PENALTY overrides it.
+c.LateSubmissionPlugin.penalty_method = os.environ.get("FRONTLINE_LATE_PENALTY", "none")
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
@@ -52,7 +64,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    SerialKernelStartExecute,  # nbgrader's Execute; parallel graders start kernels in turn
+    IsolatedExecute,  # nbgrader's Execute in a sandbox, with test cells judged apart from the trainee's code
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -146,20 +146,22 @@ def test_lms_zip_is_matched_to_students_and_misfits_reported(grading_kit: KitPat
     found = {(i.student, i.file, i.problem) for i in collection.issues}
     assert ("bo", "Bo Chen_22222_assignsubmission_file_/Diagnosis (2).ipynb",
             "misnamed: expected diagnosis.ipynb") in found
-    assert ("", "stranger_99999_assignsubmission_file_/diagnosis.ipynb", "matches no student on the roster") in found
+    assert ("", "stranger_99999_assignsubmission_file_/diagnosis.ipynb",
+            "matches no student on the roster by LMS id 99999 or name 'stranger'") in found
     assert ("cy", "(nothing)", "no submission found") in found
     with (course.reports / "diagnosis" / "collection.csv").open(newline="") as handle:
         assert len(list(csv.DictReader(handle))) == len(collection.issues)
 
 
-def test_lms_folder_without_roster_uses_folder_names(grading_kit: KitPaths, tmp_path: Path):
+def test_lms_folder_without_roster_uses_folder_names_and_refuses_loose_files(grading_kit: KitPaths, tmp_path: Path):
     download = tmp_path / "download"
     (download / "s001").mkdir(parents=True)
     shutil.copy(REPO / "exercises" / "diagnosis" / "diagnosis.ipynb", download / "s001" / "diagnosis.ipynb")
     shutil.copy(REPO / "exercises" / "diagnosis" / "diagnosis.ipynb", download / "s002_diagnosis.ipynb")
     course = Course.open(grading_kit)
     collection = import_lms(course, "diagnosis", download)
-    assert sorted(collection.students) == ["s001", "s002"]
+    assert sorted(collection.students) == ["s001"]  # a loose file's first word is not a student id
+    assert any(i.file == "s002_diagnosis.ipynb" and "cannot tell whose" in i.problem for i in collection.issues)
 
 
 def test_bad_lms_inputs_give_clear_messages(grading_kit: KitPaths, tmp_path: Path):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from frontline.grading.course import Course
-from frontline.grading.integrity import Issue, inspect_autograded, inspect_submission, write_report
+from frontline.grading.integrity import Issue, grade_ids_of, inspect_autograded, inspect_submission, write_report
 
 
 @dataclass
@@ -141,11 +141,13 @@ def autograde(course: Course, assignment: str, students: list[str] | None = None
     students = students if students is not None else submitted_students(course, assignment)
     released = {p.stem: p for p in (course.root / "release" / assignment).glob("*.ipynb")}
     sources = {p.stem: p for p in (course.kit.exercises / assignment).glob("*.ipynb")}
+    others = {other: {i for p in (course.kit.exercises / other).glob("*.ipynb") for i in grade_ids_of(p)}
+              for other in course.assignments() if other != assignment}
     results: dict[str, Result] = {}
     gradable = []
     for student in students:
         issues = inspect_submission(course.folder("submitted", student, assignment), assignment, student,
-                                    released, sources)
+                                    released, sources, others)
         results[student] = Result(student, False, issues=issues)
         if any((course.folder("submitted", student, assignment) / f"{name}.ipynb").exists() for name in released):
             gradable.append(student)

@@ -100,19 +100,28 @@ def release_cmd(ctx: click.Context, assignment: str) -> None:
     click.echo(f"✔ released {assignment} to {course.exchange} (course id frontline)")
 
 
-def _collect(course: Course, assignment: str, source: Path | None, roster: Path | None) -> None:
+def _collect(course: Course, assignment: str, source: Path | None, roster: Path | None,
+             dry_run: bool = False) -> None:
     from frontline.grading.collect import CollectError, collect_exchange, import_lms
 
     try:
-        collection = import_lms(course, assignment, source, roster) if source else collect_exchange(course, assignment)
+        collection = (import_lms(course, assignment, source, roster, dry_run=dry_run) if source
+                      else collect_exchange(course, assignment))
     except CollectError as e:
         raise click.ClickException(str(e)) from e
     where = source or course.exchange
-    click.echo(f"✔ collected {len(collection.students)} submission(s) of {assignment} from {where}")
+    if dry_run:
+        click.echo(f"Dry run: nothing written. {len(collection.students)} submission(s) of {assignment} in {where} "
+                   "would be imported as:")
+        for row in collection.mapping:
+            click.echo(f"  {row['student']} ← {row['lms']} id {row['lms_id']} ({row['lms_name']}), "
+                       f"{'LATE, ' if row['late'] == 'yes' else ''}{row['timestamp']}: {row['files']}")
+    else:
+        click.echo(f"✔ collected {len(collection.students)} submission(s) of {assignment} from {where}")
     for issue in collection.issues:
         click.echo(f"  ⚠ {issue.file}: {issue.problem} → {issue.action}" + (f" [{issue.student}]" if issue.student
                                                                             else ""))
-    if collection.issues:
+    if collection.issues and not dry_run:
         click.echo(f"  (listed in {course.reports / assignment / 'collection.csv'})")
 
 
@@ -122,16 +131,42 @@ def _collect(course: Course, assignment: str, source: Path | None, roster: Path 
               help="A folder or zip downloaded from an LMS instead of the exchange.")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV with student_id (and lms_id, email, name) to match LMS files to students.")
+@click.option("--dry-run", is_flag=True, help="Print who each LMS file would go to, and write nothing.")
+@click.option("--due", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"]),
+              help="Due date (UTC) stored in the gradebook; nbgrader's late penalty counts from it.")
 @click.pass_context
-def collect_cmd(ctx: click.Context, assignment: str, source: Path | None, roster: Path | None) -> None:
-    """Take submissions from the exchange, or from an LMS download (--from), into submitted/."""
-    _collect(_course(ctx), assignment, source, roster)
+def collect_cmd(ctx: click.Context, assignment: str, source: Path | None, roster: Path | None, dry_run: bool,
+                due) -> None:
+    """Take submissions from the exchange, or from an LMS download (--from), into submitted/.
+
+    An LMS download is keyed by the LMS's own student ids; nothing already collected is replaced; files that
+    match nobody, or more than one student, are listed and left out.
+    """
+    from datetime import UTC
+
+    from frontline.grading.autograde import ensure_generated
+    from frontline.grading.collect import set_due_date
+
+    course = _course(ctx)
+    if dry_run and not source:
+        raise click.BadParameter("--dry-run reads an LMS download: give it with --from", param_hint="'--dry-run'")
+    if due and not dry_run:
+        ensure_generated(course, assignment)
+        set_due_date(course, assignment, due.replace(tzinfo=UTC))
+        click.echo(f"✔ due date of {assignment}: {due:%Y-%m-%d %H:%M} UTC")
+    _collect(course, assignment, source, roster, dry_run)
 
 
 def _autograde(course: Course, assignment: str, jobs: int, students: tuple[str, ...]) -> None:
     from frontline.grading.autograde import GradingError, autograde, submitted_students
 
-    wanted = list(students) or submitted_students(course, assignment)
+    submitted = submitted_students(course, assignment)
+    unknown = sorted(set(students) - set(submitted))
+    if unknown:
+        raise click.BadParameter(
+            f"no submission of {assignment} from {', '.join(map(repr, unknown))} in {course.root / 'submitted'} "
+            f"(submitted: {', '.join(submitted) or 'nobody yet'})", param_hint="'--student'")
+    wanted = list(students) or submitted
     if not wanted:
         click.echo(f"No submissions of {assignment} in {course.root / 'submitted'}; run `frontline grade collect`.")
         return
@@ -180,12 +215,14 @@ def feedback_cmd(ctx: click.Context, assignment: str, release: bool) -> None:
     _feedback(_course(ctx), assignment, release)
 
 
-def _export(course: Course, assignments: list[str], output: Path | None) -> Path:
-    from frontline.grading.export import export_grades
+def _export(course: Course, assignments: list[str], output: Path | None, canvas: Path | None = None) -> Path:
+    from frontline.grading.export import export_grades, write_canvas
 
     target = output or course.reports / "grades.csv"
     rows = export_grades(course, assignments, target)
     click.echo(f"✔ exported {len(rows)} row(s) to {target}")
+    if canvas:
+        click.echo(f"✔ {write_canvas(rows, canvas)} Canvas student(s) in Canvas's gradebook layout: {canvas}")
     return target
 
 
@@ -193,14 +230,16 @@ def _export(course: Course, assignments: list[str], output: Path | None) -> Path
 @click.argument("assignments", nargs=-1)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV file to write [default: reports/grades.csv in the course folder].")
+@click.option("--canvas", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write this CSV in Canvas's gradebook import layout (students imported from Canvas).")
 @click.pass_context
-def export_cmd(ctx: click.Context, assignments: tuple[str, ...], output: Path | None) -> None:
+def export_cmd(ctx: click.Context, assignments: tuple[str, ...], output: Path | None, canvas: Path | None) -> None:
     """Export grades as CSV: every submission given, graded or not, with its integrity findings."""
     course = _course(ctx)
     unknown = set(assignments) - set(course.assignments())
     if unknown:
         raise click.BadParameter(f"unknown assignment(s): {', '.join(sorted(unknown))}")
-    _export(course, list(assignments) or course.assignments(), output)
+    _export(course, list(assignments) or course.assignments(), output, canvas)
 
 
 def _analyse(course: Course, assignment: str) -> None:

@@ -1,26 +1,44 @@
 """Take submissions in: from the nbgrader exchange, or from a folder or zip downloaded from an LMS.
 
-LMS downloads name files after the student in many ways (``Ana Silva_12345_assignsubmission_file_/x.ipynb``,
-``silvaana_12345_67890_diagnosis.ipynb``, ``s001/diagnosis.ipynb``). Each file is matched to a student id: with a
-roster (CSV with ``student_id`` and optional ``lms_id``, ``email``, ``name`` columns) by any of those appearing in
-the file's path; without one, by the top folder's name or the file name's first word. Files that match no one,
-and roster students with no file, are reported; a notebook under another name is saved under the expected one.
+An LMS download is read losslessly: every file is keyed by the LMS's own student id, never by a guess from a name.
+
+* Canvas: ``lastfirst[_LATE]_<user id>_<submission id>_<file name>`` (the LATE flag is kept);
+* Moodle: ``<Full Name>_<participant id>_assignsubmission_file_/<file name>`` (folders) or the same prefix on
+  the file name (flat download);
+* any other layout: one folder per student, named by the student id.
+
+Without a roster the student id is the LMS id. With a roster (CSV with ``student_id`` and optional ``lms_id``,
+``email``, ``name`` columns) the LMS id is looked up in ``lms_id``; failing that, the name must equal one roster
+name as whole words in any order ("Smith Jane" is "Jane Smith"; Canvas's "smithjane" is either order run
+together). A file that matches nobody, or more than one roster row, or whose student is claimed by two LMS ids,
+is refused and listed, never guessed. Nothing already in ``submitted/`` is replaced. Each submission gets
+nbgrader's ``timestamp.txt`` (the file's time in the download), so nbgrader's late penalty applies against the
+due date in the gradebook; the LMS's LATE flag, id and name go to ``reports/<assignment>/lms_import.csv``, the
+gradebook's student record (``lms_user_id``, name) and the export.
 """
 
 from __future__ import annotations
 
 import csv
+import filecmp
+import itertools
 import re
 import shutil
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from frontline.grading.course import Course
 from frontline.grading.integrity import Issue, write_report
 
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store"}
+CANVAS = re.compile(r"^(?P<name>[a-z0-9-]+?)(?P<late>_LATE)?_(?P<id>\d+)_(?P<submission>\d+)_(?P<file>.+)$")
+MOODLE = re.compile(r"^(?P<name>[^/]+?)_(?P<id>\d+)_assignsubmission_[a-z]+_(?:/(?P<file>.+)|(?P<flat>[^/]+))$")
+LMS_FIELDS = ["student", "lms", "lms_id", "lms_name", "late", "timestamp", "files"]
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
 
 
 class CollectError(RuntimeError):
@@ -29,16 +47,35 @@ class CollectError(RuntimeError):
 
 @dataclass
 class Collection:
-    students: dict[str, list[str]] = field(default_factory=dict)  # student -> files saved
+    students: dict[str, list[str]] = field(default_factory=dict)  # student -> files saved (or to save)
     issues: list[Issue] = field(default_factory=list)
+    mapping: list[dict[str, str]] = field(default_factory=list)  # one row per student imported (LMS_FIELDS)
+
+
+@dataclass
+class Entry:
+    """One file of the download and whose it is, as the LMS says."""
+
+    path: Path
+    relative: str
+    lms: str  # canvas, moodle or folder
+    lms_id: str
+    name: str
+    file: str
+    late: bool
+    time: datetime
 
 
 def _normal(text: str) -> str:
-    return re.sub(r"[^a-z0-9@.]", "", text.lower())
+    return re.sub(r"[^a-z0-9@.]", "", _fold(text))
 
 
-def _tokens(path: str) -> set[str]:
-    return {t for t in re.split(r"[\s/_\-()\[\],]+", path.lower()) if t}
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", _fold(name)) if w]
 
 
 def read_roster(path: Path) -> list[dict[str, str]]:
@@ -48,41 +85,30 @@ def read_roster(path: Path) -> list[dict[str, str]]:
             if not reader.fieldnames or "student_id" not in reader.fieldnames:
                 raise CollectError(f"{path}: line 1: the roster needs a 'student_id' column "
                                    f"(found: {', '.join(reader.fieldnames or []) or 'nothing'})")
-            rows = []
+            rows, seen = [], {}
             for line, row in enumerate(reader, start=2):
                 if not (row.get("student_id") or "").strip():
                     raise CollectError(f"{path}: line {line}: field 'student_id' is empty")
-                rows.append({k: (v or "").strip() for k, v in row.items() if k})
+                clean = {k: (v or "").strip() for k, v in row.items() if k}
+                for key in ("student_id", "lms_id"):
+                    value = clean.get(key)
+                    if value and (key, value) in seen:
+                        raise CollectError(f"{path}: line {line}: {key} {value!r} is already on line "
+                                           f"{seen[key, value]}")
+                    seen[key, value] = line
+                rows.append(clean)
             return rows
     except OSError as e:
         raise CollectError(f"{path}: cannot read the roster: {e.strerror}") from e
 
 
-def _match(relative: str, roster: list[dict[str, str]] | None) -> str | None:
-    if roster is None:
-        parts = PurePosixPath(relative).parts
-        if len(parts) > 1:
-            return re.split(r"[_\s]+", parts[0])[0] or None
-        first = re.split(r"[_\-\s]+", PurePosixPath(relative).stem)[0]
-        return first or None
-    tokens = _tokens(relative)
-    squashed = _normal(relative)
-    for key in ("student_id", "lms_id", "email"):
-        for row in roster:
-            if row.get(key) and row[key].lower() in tokens:
-                return row["student_id"]
-    for row in roster:
-        name = _normal(row.get("name", ""))
-        if name and name in squashed:
-            return row["student_id"]
-    return None
-
-
-def _unpack(source: Path, scratch: Path) -> Path:
+def _unpack(source: Path, scratch: Path) -> tuple[Path, dict[str, datetime]]:
+    """The folder to read and, for a zip, each member's time as stored in the zip."""
     if source.is_dir():
-        return source
+        return source, {}
     if not source.exists():
         raise CollectError(f"{source}: no such file or folder")
+    times = {}
     try:
         with zipfile.ZipFile(source) as archive:
             for member in archive.infolist():
@@ -90,70 +116,202 @@ def _unpack(source: Path, scratch: Path) -> Path:
                 if not str(target).startswith(str(scratch.resolve())):
                     continue  # a path that would escape the folder: never extract it
                 archive.extract(member, scratch)
+                times[PurePosixPath(member.filename).as_posix()] = datetime(*member.date_time, tzinfo=UTC)
     except zipfile.BadZipFile as e:
         raise CollectError(f"{source}: not a zip file or a folder ({e})") from e
-    return scratch
+    return scratch, times
 
 
-def import_lms(course: Course, assignment: str, source: Path, roster_path: Path | None = None) -> Collection:
-    """Copy an LMS download into ``submitted/<student>/<assignment>/`` and report what did not fit."""
+def _entry(path: Path, relative: str, time: datetime) -> Entry | None:
+    parts = PurePosixPath(relative).parts
+    canvas = CANVAS.match(relative) if len(parts) == 1 else None
+    if canvas:
+        return Entry(path, relative, "canvas", canvas["id"], canvas["name"], canvas["file"], bool(canvas["late"]),
+                     time)
+    moodle = MOODLE.match(relative)
+    if moodle:
+        return Entry(path, relative, "moodle", moodle["id"], moodle["name"], moodle["file"] or moodle["flat"],
+                     False, time)
+    if len(parts) > 1:
+        return Entry(path, relative, "folder", parts[0], parts[0], PurePosixPath(*parts[1:]).as_posix(), False,
+                     time)
+    return None
+
+
+def _name_matches(entry: Entry, row: dict[str, str]) -> bool:
+    roster_words = _words(row.get("name", ""))
+    if not roster_words:
+        return False
+    if entry.lms == "canvas":  # "lastfirst": the roster's words run together, in some order
+        squashed = re.sub(r"[^a-z0-9]", "", entry.name)
+        return len(roster_words) <= 5 and any("".join(p) == squashed for p in itertools.permutations(roster_words))
+    return sorted(_words(entry.name)) == sorted(roster_words)
+
+
+def _candidates(entry: Entry, roster: list[dict[str, str]]) -> list[dict[str, str]]:
+    by_id = [r for r in roster if r.get("lms_id") and r["lms_id"] == entry.lms_id]
+    if by_id:
+        return by_id
+    if entry.lms == "folder":
+        exact = [r for r in roster if entry.lms_id in (r["student_id"], r.get("email", ""))]
+        if exact:
+            return exact
+    return [r for r in roster if _name_matches(entry, r)]
+
+
+def _same_files(folder: Path, files: dict[str, Path]) -> bool:
+    return all((folder / name).is_file() and filecmp.cmp(folder / name, path, shallow=False)
+               for name, path in files.items())
+
+
+def import_lms(course: Course, assignment: str, source: Path, roster_path: Path | None = None,
+               dry_run: bool = False) -> Collection:
+    """Copy an LMS download into ``submitted/<student>/<assignment>/``; report (and skip) what does not fit.
+
+    With ``dry_run`` nothing is written: the collection holds the mapping and the issues it would report.
+    """
     roster = read_roster(roster_path) if roster_path else None
     expected = course.notebook_names(assignment)
     collection = Collection()
     with tempfile.TemporaryDirectory(prefix="frontline-lms-") as scratch:
-        root = _unpack(source, Path(scratch))
+        root, times = _unpack(source, Path(scratch))
         files = sorted(p for p in root.rglob("*") if p.is_file() and not (SKIP_PARTS & set(p.parts))
                        and not p.name.startswith("."))
-        by_student: dict[str, list[Path]] = {}
+        by_key: dict[tuple[str, str], list[Entry]] = {}
         for path in files:
             relative = path.relative_to(root).as_posix()
-            student = _match(relative, roster)
-            if student is None:
-                collection.issues.append(Issue(assignment, "", relative, "matches no student on the roster",
-                                               "not imported; rename it or add the student to the roster"))
+            time = times.get(relative) or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+            entry = _entry(path, relative, time)
+            if entry is None:
+                collection.issues.append(Issue(assignment, "", relative, "cannot tell whose file this is (not in "
+                                               "a Canvas, Moodle or one-folder-per-student layout)",
+                                               "not imported; put it in a folder named after the student"))
                 continue
-            by_student.setdefault(student, []).append(path)
-        for student, paths in sorted(by_student.items()):
-            target = course.folder("submitted", student, assignment)
-            if target.exists():
-                shutil.rmtree(target)
-            target.mkdir(parents=True)
-            saved = []
-            notebooks = [p for p in paths if p.suffix == ".ipynb"]
-            for name in expected:
-                exact = [p for p in notebooks if p.name == f"{name}.ipynb"]
-                if exact:
-                    chosen = exact[0]
-                else:
-                    related = [p for p in notebooks if _normal(name) in _normal(p.stem)] or notebooks
-                    if len(related) != 1:
-                        what = "no notebook" if not related else f"{len(related)} notebooks, none named {name}.ipynb"
-                        collection.issues.append(Issue(assignment, student, f"{name}.ipynb", f"missing ({what})",
-                                                       "graded as not submitted unless fixed by hand"))
-                        continue
-                    chosen = related[0]
-                    collection.issues.append(Issue(assignment, student, chosen.relative_to(root).as_posix(),
-                                                   f"misnamed: expected {name}.ipynb", f"saved as {name}.ipynb"))
-                shutil.copy2(chosen, target / f"{name}.ipynb")
-                saved.append(f"{name}.ipynb")
-                notebooks.remove(chosen)
-            for path in paths:
-                if path.suffix != ".ipynb":
-                    shutil.copy2(path, target / path.name)
-                    saved.append(path.name)
-            for path in notebooks:  # further notebooks are kept beside the graded one, and reported
-                shutil.copy2(path, target / path.name)
-                collection.issues.append(Issue(assignment, student, path.relative_to(root).as_posix(),
-                                               "an extra notebook", "kept, not graded"))
-            collection.students[student] = saved
+            by_key.setdefault((entry.lms, entry.lms_id), []).append(entry)
+        owners: dict[str, list[tuple[str, str]]] = {}
+        for key, entries in sorted(by_key.items()):
+            first = entries[0]
+            if roster is None:
+                owners.setdefault(first.lms_id, []).append(key)
+                continue
+            rows = _candidates(first, roster)
+            if len(rows) == 1:
+                owners.setdefault(rows[0]["student_id"], []).append(key)
+                continue
+            problem = ("matches no student on the roster" if not rows else
+                       f"matches {len(rows)} students on the roster ({', '.join(r['student_id'] for r in rows)})")
+            for entry in entries:
+                collection.issues.append(Issue(assignment, "", entry.relative, f"{problem} by LMS id "
+                                               f"{entry.lms_id} or name {entry.name!r}",
+                                               "not imported; add the LMS id (lms_id) to the roster"))
+        for student, keys in sorted(owners.items()):
+            entries = [e for key in keys for e in by_key[key]]
+            if len(keys) > 1:
+                for entry in entries:
+                    collection.issues.append(Issue(
+                        assignment, student, entry.relative,
+                        f"{len(keys)} LMS accounts ({', '.join(k[1] for k in keys)}) match this student",
+                        "none imported; add the LMS id (lms_id) to the roster"))
+                continue
+            _take(course, assignment, student, entries, expected, collection, dry_run)
     if roster is not None:
         for row in roster:
-            if row["student_id"] not in collection.students:
+            if row["student_id"] not in collection.students and not any(
+                    i.student == row["student_id"] for i in collection.issues):
                 collection.issues.append(Issue(assignment, row["student_id"], "(nothing)", "no submission found",
                                                "listed in the export with 0 points"))
-    write_report(course.reports / assignment / "collection.csv", collection.issues,
-                 {*collection.students, "", *(r["student_id"] for r in roster or [])})
+    if not dry_run:
+        write_report(course.reports / assignment / "collection.csv", collection.issues,
+                     {*collection.students, "", *(r["student_id"] for r in roster or [])})
+        _write_mapping(course, assignment, collection.mapping)
     return collection
+
+
+def _take(course: Course, assignment: str, student: str, entries: list[Entry], expected: list[str],
+          collection: Collection, dry_run: bool) -> None:
+    """Choose the files of one student's submission and save them, unless that would replace anything."""
+    chosen: dict[str, Path] = {}
+    issues: list[Issue] = []
+    notebooks = [e for e in entries if e.file.endswith(".ipynb")]
+    for name in expected:
+        exact = [e for e in notebooks if PurePosixPath(e.file).name == f"{name}.ipynb"]
+        related = exact or [e for e in notebooks if _normal(name) in _normal(PurePosixPath(e.file).stem)] or notebooks
+        if len(related) != 1:
+            what = "no notebook" if not related else f"{len(related)} notebooks, none named {name}.ipynb"
+            issues.append(Issue(assignment, student, f"{name}.ipynb", f"missing ({what})",
+                                "graded as not submitted unless fixed by hand"))
+            continue
+        if not exact:
+            issues.append(Issue(assignment, student, related[0].relative, f"misnamed: expected {name}.ipynb",
+                                f"saved as {name}.ipynb"))
+        chosen[f"{name}.ipynb"] = related[0].path
+        notebooks.remove(related[0])
+    for entry in entries:
+        if not entry.file.endswith(".ipynb"):
+            chosen.setdefault(PurePosixPath(entry.file).name, entry.path)
+    for entry in notebooks:  # further notebooks are kept beside the graded one, and reported
+        chosen.setdefault(PurePosixPath(entry.file).name, entry.path)
+        issues.append(Issue(assignment, student, entry.relative, "an extra notebook", "kept, not graded"))
+    target = course.folder("submitted", student, assignment)
+    if target.exists() and not _same_files(target, chosen):
+        collection.issues.append(Issue(assignment, student, target.relative_to(course.root).as_posix(),
+                                       "already holds a different submission",
+                                       "not imported: nothing was replaced; move the folder away to import again"))
+        return
+    collection.issues += issues
+    time = max(e.time for e in entries)
+    late = any(e.late for e in entries)
+    collection.students[student] = sorted(chosen)
+    first = entries[0]
+    collection.mapping.append({"student": student, "lms": first.lms, "lms_id": first.lms_id,
+                               "lms_name": first.name, "late": "yes" if late else "no",
+                               "timestamp": time.strftime(TIMESTAMP_FORMAT), "files": "; ".join(
+                                   e.relative for e in entries)})
+    if dry_run or target.exists():
+        return
+    target.mkdir(parents=True)
+    for name, path in chosen.items():
+        shutil.copy2(path, target / name)
+    (target / "timestamp.txt").write_text(time.strftime(TIMESTAMP_FORMAT), encoding="utf-8")
+    _record_student(course, student, first)
+
+
+def _record_student(course: Course, student: str, entry: Entry) -> None:
+    from nbgrader.api import Gradebook
+
+    words = entry.name.split() if entry.lms != "canvas" else []
+    with Gradebook(course.db_url) as gb:
+        gb.update_or_create_student(student, lms_user_id=f"{entry.lms}:{entry.lms_id}" if entry.lms != "folder"
+                                    else None, first_name=" ".join(words[:-1]) or None,
+                                    last_name=words[-1] if words else None)
+
+
+def _write_mapping(course: Course, assignment: str, rows: list[dict[str, str]]) -> None:
+    """Keep earlier imports' rows for other students: the file is the record of where each submission came from."""
+    path = course.reports / assignment / "lms_import.csv"
+    kept = read_mapping(course, assignment)
+    mine = {r["student"] for r in rows}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, LMS_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(sorted([*(r for r in kept if r["student"] not in mine), *rows], key=lambda r: r["student"]))
+
+
+def read_mapping(course: Course, assignment: str) -> list[dict[str, str]]:
+    path = course.reports / assignment / "lms_import.csv"
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def set_due_date(course: Course, assignment: str, due: datetime) -> None:
+    """The due date nbgrader's late penalty is measured from (stored in the gradebook)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url) as gb:
+        gb.update_or_create_assignment(assignment, duedate=due.astimezone(UTC).replace(tzinfo=None))
 
 
 def collect_exchange(course: Course, assignment: str) -> Collection:

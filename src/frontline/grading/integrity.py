@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 CORRUPT_SUFFIX = ".corrupt"
+OTHER_ASSIGNMENT_SUFFIX = ".other-assignment"
 TIMEOUT_ERRORS = {"CellTimeoutError", "KeyboardInterrupt"}
 
 
@@ -53,15 +54,47 @@ def _read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str | None
         return None, f"JSON but not a notebook: {str(e).splitlines()[0]}"
 
 
+def grade_ids_of(path: Path) -> set[str]:
+    notebook, _ = _read_notebook(path)
+    return {_nbgrader(c)["grade_id"] for c in notebook.cells if _nbgrader(c).get("grade_id")} if notebook else set()
+
+
+def _belongs_elsewhere(path: Path, mine: set[str], others: dict[str, set[str]]) -> str | None:
+    """The other assignment this notebook is from: it shares more cells with that one than with this one."""
+    ids = grade_ids_of(path)
+    best = max(others, key=lambda name: len(ids & others[name]), default=None)
+    if best is None or len(ids & others[best]) <= len(ids & mine):
+        return None
+    return best
+
+
 def inspect_submission(folder: Path, assignment: str, student: str, released: dict[str, Path],
-                       sources: dict[str, Path] | None = None) -> list[Issue]:
+                       sources: dict[str, Path] | None = None,
+                       other_assignments: dict[str, set[str]] | None = None) -> list[Issue]:
     """Check (and where safe, fix) one student's submitted folder against the released notebooks by name.
 
     ``sources`` (the trainer's notebooks) are accepted as unedited too: test cells there include hidden tests.
+    ``other_assignments`` (assignment -> its grade ids) lets a notebook of another assignment be named as such.
     """
     sources = sources or {}
+    others = other_assignments or {}
+    mine = {i for path in released.values() for i in grade_ids_of(path)}
     issues: list[Issue] = []
     found = {p.stem: p for p in folder.glob("*.ipynb")}
+    for name, path in list(found.items()):
+        elsewhere = _belongs_elsewhere(path, mine, others)
+        if elsewhere:
+            aside = path.with_name(path.name + OTHER_ASSIGNMENT_SUFFIX)
+            path.replace(aside)
+            del found[name]
+            issues.append(Issue(assignment, student, path.name,
+                                f"this is the notebook of the assignment {elsewhere}, not {assignment}",
+                                f"not graded: 0 points for it; kept as {aside.name}"))
+    for aside in sorted(folder.glob(f"*.ipynb{OTHER_ASSIGNMENT_SUFFIX}")):
+        if not any(aside.name.startswith(i.file) for i in issues):
+            issues.append(Issue(assignment, student, aside.name.removesuffix(OTHER_ASSIGNMENT_SUFFIX),
+                                "the notebook of another assignment (set aside earlier)",
+                                f"not graded: 0 points for it; kept as {aside.name}"))
     unexpected = sorted(set(found) - set(released))
     for name in sorted(released):
         expected = folder / f"{name}.ipynb"
@@ -71,6 +104,8 @@ def inspect_submission(folder: Path, assignment: str, student: str, released: di
             issues.append(Issue(assignment, student, expected.name, error or "unreadable",
                                 f"graded as not submitted: 0 points; kept as {set_aside.name}"))
             continue
+        if name not in found and (folder / f"{name}.ipynb{OTHER_ASSIGNMENT_SUFFIX}").exists():
+            continue  # already reported above
         if name not in found:
             candidates = [found[u] for u in unexpected]
             if len(candidates) == 1:
@@ -146,7 +181,9 @@ def _inspect_notebook(path: Path, assignment: str, student: str, released_path: 
 
 
 def inspect_autograded(folder: Path, assignment: str, student: str) -> list[Issue]:
-    """Cells that were interrupted for running too long (infinite loops and the like)."""
+    """What grading noted in the autograded notebooks: cells past the time limit, a stopped kernel, tampering."""
+    from frontline.grading.preprocessors import FINDING_MIME
+
     issues = []
     for path in sorted(folder.glob("*.ipynb")):
         try:
@@ -154,11 +191,17 @@ def inspect_autograded(folder: Path, assignment: str, student: str) -> list[Issu
         except Exception:
             continue
         for index, cell in enumerate(notebook.cells):
-            errors = [o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            where = _nbgrader(cell).get("grade_id") or f"cell {index + 1}"
+            outputs = cell.get("outputs", [])
+            errors = [o.get("ename") for o in outputs if o.get("output_type") == "error"]
             if TIMEOUT_ERRORS.intersection(errors):
-                where = _nbgrader(cell).get("grade_id") or f"cell {index + 1}"
                 issues.append(Issue(assignment, student, path.name, f"{where} ran past the time limit",
                                     "interrupted; the rest of the notebook was graded"))
+            for output in outputs:
+                finding = (output.get("data") or {}).get(FINDING_MIME)
+                if isinstance(finding, dict):
+                    issues.append(Issue(assignment, student, path.name, str(finding.get("problem", "")),
+                                        str(finding.get("action", ""))))
     return issues
 
 

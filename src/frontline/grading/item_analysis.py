@@ -1,7 +1,9 @@
 """Item analysis: how each graded cell of an assignment behaved across the class.
 
-For each cell: the mean score, the share of submissions with full marks, two measures of discrimination (how
-well the cell separates strong from weak submissions) and the most common failure messages of its tests.
+Only submissions that were handed in count, and a written answer counts once it has been graded by hand (before
+that it has no score, which is not the same as 0). For each cell: the number of scored submissions, the mean
+score, the share with full marks, two measures of discrimination (how well the cell separates strong from weak
+submissions) and the most common failure messages of its tests.
 
 * ``item_rest_correlation``: Pearson correlation of the cell's score with the rest of the total (the total minus
   this cell), i.e. a corrected point-biserial for right/wrong cells; empty when either does not vary.
@@ -68,33 +70,44 @@ def failure_messages(course: Course, assignment: str, students: list[str]) -> di
     return messages
 
 
+def _handed_in(course: Course, assignment: str, student: str) -> bool:
+    folder = course.folder("submitted", student, assignment)
+    return any((folder / f"{name}.ipynb").exists() for name in course.notebook_names(assignment))
+
+
 def analyse(course: Course, assignment: str) -> list[Item]:
+    """Per cell, over the submissions that were handed in; a written answer not yet graded by hand is left out
+    of that cell's figures (it has no score yet), not counted as 0."""
     from nbgrader.api import Gradebook
 
     with Gradebook(course.db_url) as gb:
         assignment_row = gb.find_assignment(assignment)
-        cells = [(cell.name, cell.max_score, "manual" if cell.name in {c.name for nb in assignment_row.notebooks
-                                                                         for c in nb.solution_cells} else "auto")
+        manual = {c.name for nb in assignment_row.notebooks for c in nb.solution_cells}
+        cells = [(cell.name, cell.max_score, "manual" if cell.name in manual else "auto")
                  for nb in assignment_row.notebooks for cell in nb.grade_cells]
         scores: dict[str, dict[str, float]] = {}
         for submission in assignment_row.submissions:
             student = submission.student.id
-            scores[student] = {g.name: float(g.score or 0) for nb in submission.notebooks for g in nb.grades}
+            if not _handed_in(course, assignment, student):
+                continue  # nothing handed in: no evidence about any question
+            scores[student] = {g.name: float(g.score or 0) for nb in submission.notebooks for g in nb.grades
+                               if not (g.needs_manual_grade and g.manual_score is None)}
     students = sorted(scores)
     totals = {s: sum(scores[s].values()) for s in students}
-    ranked = sorted(students, key=lambda s: totals[s])
-    k = max(1, math.ceil(0.27 * len(ranked))) if ranked else 0
-    bottom, top = ranked[:k], ranked[-k:]
     messages = failure_messages(course, assignment, students)
     items = []
     for name, max_points, kind in cells:
-        values = [scores[s].get(name, 0.0) for s in students]
-        rests = [totals[s] - scores[s].get(name, 0.0) for s in students]
+        scored = [s for s in students if name in scores[s]]
+        values = [scores[s][name] for s in scored]
+        rests = [totals[s] - scores[s][name] for s in scored]
+        ranked = sorted(scored, key=lambda s: totals[s])
+        k = max(1, math.ceil(0.27 * len(ranked))) if ranked else 0
+        bottom, top = ranked[:k], ranked[-k:]
         n = len(values)
         upper_lower = None
         if n >= 2 and max_points:
-            top_share = sum(scores[s].get(name, 0.0) for s in top) / (len(top) * max_points)
-            bottom_share = sum(scores[s].get(name, 0.0) for s in bottom) / (len(bottom) * max_points)
+            top_share = sum(scores[s][name] for s in top) / (len(top) * max_points)
+            bottom_share = sum(scores[s][name] for s in bottom) / (len(bottom) * max_points)
             upper_lower = round(top_share - bottom_share, 3)
         correlation = _pearson(values, rests)
         failures = "; ".join(f"{count}× {text}" for text, count in messages.get(name, Counter()).most_common(3))
@@ -117,8 +130,8 @@ def write_reports(course: Course, assignment: str, items: list[Item]) -> tuple[P
         writer = csv.DictWriter(handle, names, lineterminator="\n")
         writer.writeheader()
         writer.writerows({k: ("" if v is None else v) for k, v in asdict(item).items()} for item in items)
-    n = items[0].submissions if items else 0
-    lines = [f"Item analysis: {assignment} ({n} submissions)", "",
+    n = max((item.submissions for item in items), default=0)
+    lines = [f"Item analysis: {assignment} ({n} submissions handed in; written answers count once graded)", "",
              "mean = mean points; full = share with full marks; r(rest) = correlation with the rest of the total;",
              "top-bottom = share of points in the top 27% minus the bottom 27% (above ~0.3 separates well).", ""]
     for item in items:

@@ -1,7 +1,7 @@
 """Small nbgrader preprocessors the course config plugs into nbgrader's pipeline.
 
-* :class:`SerialKernelStartExecute`: nbgrader's Execute, with kernel start-up taken in turns by parallel graders
-  (kernels started at the same moment can pick the same free TCP port, and one of them then fails to start).
+* :class:`IsolatedExecute`: nbgrader's Execute with sandboxed kernels, judged test cells, time-outs that cost
+  one cell, capped outputs and integrity findings (see the class).
 * :class:`RestoreStrippedMetadata` (autograde, before OverwriteCells): when a submission lost its nbgrader cell
   metadata but kept the released cell layout, give each cell back the metadata of the released cell in its place.
 * :class:`SafeOverwriteCells`: nbgrader's OverwriteCells, with missing grade cells put back after the nearest
@@ -14,17 +14,22 @@
 
 from __future__ import annotations
 
-import fcntl
+import copy
+import hmac
 import os
 import re
-import tempfile
+import time
 from pathlib import Path
 
 import nbformat
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
-from traitlets import Unicode
+from traitlets import Integer, Unicode
+
+from frontline.grading import judge
 
 MARK_SCHEME_KEY = "frontline"
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -34,33 +39,285 @@ def _grade_id(cell: NotebookNode) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
-# per user: another user's lock file would not be writable
-KERNEL_START_LOCK = Path(tempfile.gettempdir()) / f"frontline-kernel-start-{os.getuid()}.lock"
+TEST_DID_NOT_RUN = "TestsDidNotRun"
+KERNEL_STOPPED = "KernelStopped"
+TIMEOUT_ERROR = "CellTimeoutError"
+FINDING_MIME = "application/vnd.frontline.finding+json"
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+HIDDEN_REMOVED = "[hidden test text removed]"
+ASSIGNED = re.compile(r"^\s*(?:for\s+)?(_\w+)\b", re.MULTILINE)  # the tests' own names start with _
+PLAIN_REASONS = {  # what the trainee reads in the feedback for the grader's own reasons
+    TIMEOUT_ERROR: "The code took longer than the time limit.",
+    KERNEL_STOPPED: "The code stopped Python before the tests could run.",
+    TEST_DID_NOT_RUN: "The tests of this question could not run: the notebook changed how its cells run.",
+    judge.UNTRUSTED: "The answer must be a plain value (a number, text, a list or a table).",
+}
+MISSING_NAME = re.compile(r"name '(\w+)' is not defined")
 
 
-class SerialKernelStartExecute(Execute):
-    _lock_handle = None
+def is_test_cell(cell: NotebookNode) -> bool:
+    return cell.cell_type == "code" and bool(utils.is_grade(cell)) and not utils.is_solution(cell)
 
-    async def async_start_new_kernel(self, **kwargs):
-        self._lock_handle = KERNEL_START_LOCK.open("a")
-        fcntl.flock(self._lock_handle, fcntl.LOCK_EX)
+
+def hidden_lines(nb: NotebookNode, shortest: int = 16) -> list[str]:
+    """Lines of hidden tests long enough to recognise when an output quotes them."""
+    lines: list[str] = []
+    for cell in nb.cells:
+        if not is_test_cell(cell):
+            continue
+        inside = False
+        for line in cell.source.splitlines():
+            if line.strip() == HIDDEN_BEGIN:
+                inside = True
+            elif line.strip() == HIDDEN_END:
+                inside = False
+            elif inside and len(line.strip()) >= shortest:
+                lines.append(line.strip())
+    return sorted(set(lines), key=len, reverse=True)
+
+
+def finding_output(problem: str, action: str) -> NotebookNode:
+    """A note for the integrity report, kept in the autograded notebook (no effect on the grade)."""
+    return nbformat.v4.new_output("display_data", data={FINDING_MIME: {"problem": problem, "action": action},
+                                                        "text/plain": f"Grading note: {problem} ({action})"})
+
+
+def error_output(ename: str, evalue: str) -> NotebookNode:
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def _text_fields(output: NotebookNode):
+    """(container, key) pairs of an output's text, for cutting and cleaning in place."""
+    if output.get("output_type") == "stream":
+        yield output, "text"
+    elif output.get("output_type") == "error":
+        yield output, "evalue"
+        for index in range(len(output.get("traceback", []))):
+            yield output["traceback"], index
+    for mime in list(output.get("data") or {}):
+        if mime.startswith("text/") or mime.endswith(("+xml", "javascript")):
+            yield output["data"], mime
+
+
+def _size(output: NotebookNode) -> int:
+    return sum(len(str(container[key])) for container, key in _text_fields(output)) + sum(
+        len(str(v)) for k, v in (output.get("data") or {}).items() if not k.startswith("text/"))
+
+
+class IsolatedExecute(Execute):
+    """nbgrader's Execute with every kernel in a sandbox and test cells judged apart from the trainee's code.
+
+    * the kernel manager is :class:`frontline.grading.sandbox.SandboxKernelManager` (bubblewrap, limits);
+    * each test cell runs through :mod:`frontline.grading.judge`: it scores only with a verdict signed with the
+      kernel's secret, its outputs become exactly that verdict (so a warning printed by a correct answer cannot
+      cost the marks, and nothing the trainee's code prints inside the tests reaches the feedback);
+    * a cell that runs past the time limit costs that cell: if the kernel does not answer after the interrupt
+      (code that ignores it), or the kernel stops, it is restarted and the earlier cells are run again;
+    * outputs are capped while they arrive and cut to ``output_limit`` characters; outputs quoting hidden tests
+      are cleaned. Findings go into the notebook as ``FINDING_MIME`` outputs for the integrity report.
+    """
+
+    output_limit = Integer(10_000, help="Characters kept of each output.").tag(config=True)
+    cell_output_limit = Integer(200_000, help="Characters collected from one cell before dropping the rest.").tag(
+        config=True)
+    restart_grace = Integer(3, help="Seconds a kernel has to answer after a time-out interrupt.").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        from frontline.grading.sandbox import SandboxKernelManager
+
+        kwargs["kernel_manager_class"] = SandboxKernelManager
+        kwargs.setdefault("raise_on_iopub_timeout", False)  # a busy kernel after a time-out is handled here
+        super().__init__(*args, **kwargs)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._hidden = hidden_lines(nb)
+        self._received: dict[int, int] = {}
+        self._skipped: set[int] = set()
+        self._test_names = ({m for c in nb.cells if is_test_cell(c) for m in ASSIGNED.findall(c.source)}
+                            - {m for c in nb.cells if not is_test_cell(c) for m in ASSIGNED.findall(c.source)})
+        report = nbformat.v4.new_code_cell(judge.REPORT_SOURCE)
+        nb.cells.append(report)  # says what the cells after the last test cell tried; removed below
         try:
-            return await super().async_start_new_kernel(**kwargs)
-        except BaseException:
-            self._release()
-            raise
-
-    async def async_start_new_kernel_client(self):
-        try:
-            return await super().async_start_new_kernel_client()  # returns once the kernel has bound its ports
+            nb, resources = super().preprocess(nb, resources, km)
         finally:
-            self._release()
+            if nb.cells and nb.cells[-1] is report:
+                nb.cells.pop()
+        report_findings = self._verdicts(report, judge.REPORT_ID)[1]
+        for cell in nb.cells:
+            if cell.cell_type == "code" and not is_test_cell(cell):
+                self._clean_outputs(cell)
+        code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+        if report_findings and code_cells:
+            code_cells[-1].outputs.extend(report_findings)
+        return nb, resources
 
-    def _release(self) -> None:
-        if self._lock_handle is not None:
-            fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
-            self._lock_handle.close()
-            self._lock_handle = None
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        km.judge_key = os.urandom(32)
+        return km
+
+    def output(self, outs, msg, display_id, cell_index):
+        out = super().output(outs, msg, display_id, cell_index)
+        if out is not None:
+            self._received[cell_index] = self._received.get(cell_index, 0) + _size(out)
+            if self._received[cell_index] > self.cell_output_limit:
+                outs.remove(out)  # more than a cell may print: the rest is dropped, the note added at the end
+                self._skipped.add(cell_index)
+        return out
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        test = is_test_cell(cell)
+        source = cell.source
+        if test:
+            cell.source = judge.harness_source(self.km.judge_key, _grade_id(cell), source)
+        stopped = False
+        try:
+            await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        except DeadKernelError:
+            stopped = True
+            cell.outputs.append(error_output(KERNEL_STOPPED, "the code stopped the grading kernel"))
+        finally:
+            cell.source = source
+        timed_out = any(o.get("ename") == TIMEOUT_ERROR for o in cell.get("outputs", []))
+        if stopped:
+            cell.outputs.append(finding_output(f"{self._where(cell, cell_index)} stopped the grading kernel",
+                                               "that cell scores 0; the kernel was restarted for the rest"))
+        if stopped or (timed_out and not await self._responds()):
+            if timed_out:
+                cell.outputs.append(finding_output(
+                    f"{self._where(cell, cell_index)} could not be interrupted",
+                    "that cell scores 0; the kernel was restarted for the rest"))
+            await self._restart(cell_index)
+        if test:
+            self._judge(cell, timed_out or stopped)
+        if cell_index in self._skipped:
+            cell.outputs.append(nbformat.v4.new_output(
+                "stream", name="stdout", text=f"[... output cut: more than {self.cell_output_limit} characters]\n"))
+        return cell
+
+    # nbclient binds the synchronous name to its own coroutine at class creation: bind it to this one
+    execute_cell = run_sync(async_execute_cell)
+
+    @staticmethod
+    def _where(cell, cell_index: int) -> str:
+        return _grade_id(cell) or f"cell {cell_index + 1}"
+
+    async def _responds(self) -> bool:
+        """Does the kernel answer a request within the grace period after an interrupt?"""
+        from queue import Empty
+
+        from nbclient.util import ensure_async
+
+        msg_id = self.kc.kernel_info()
+        deadline = time.monotonic() + self.restart_grace
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                reply = await ensure_async(self.kc.get_shell_msg(timeout=remaining))
+            except Empty:
+                return False
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return True
+        return False
+
+    async def _restart(self, upto: int) -> None:
+        """A fresh kernel in the same sandbox, with the cells before ``upto`` run again (outputs discarded)."""
+        from nbclient.util import ensure_async
+
+        await ensure_async(self.km.restart_kernel(now=True))
+        self.kc.stop_channels()
+        self.kc = self.km.client()
+        await ensure_async(self.kc.start_channels())
+        await self.kc.wait_for_ready(timeout=self.startup_timeout)
+        for index, earlier in enumerate(self.nb.cells[:upto]):
+            failed = any(o.get("ename") in (TIMEOUT_ERROR, KERNEL_STOPPED) for o in earlier.get("outputs", []))
+            if earlier.cell_type != "code" or is_test_cell(earlier) or failed:
+                continue
+            replay = copy.deepcopy(earlier)
+            try:
+                await super().async_execute_cell(replay, index, store_history=False)
+            except DeadKernelError:
+                await ensure_async(self.km.restart_kernel(now=True))
+                self.kc.stop_channels()
+                self.kc = self.km.client()
+                await ensure_async(self.kc.start_channels())
+                await self.kc.wait_for_ready(timeout=self.startup_timeout)
+
+    def _cell_named(self, execution_count: int) -> str:
+        for index, cell in enumerate(self.nb.cells):
+            if cell.get("execution_count") == execution_count and cell.cell_type == "code":
+                return self._where(cell, index)
+        return "a cell"
+
+    def _verdicts(self, cell, grade_id: str) -> tuple[list[tuple[bool, str, list[str]]], list[NotebookNode]]:
+        """The verdicts in ``cell`` signed with the kernel's secret, and findings from what they report."""
+        key = self.km.judge_key if self.km is not None else b""
+        verdicts, findings = [], []
+        for output in cell.get("outputs", []):
+            content = (output.get("data") or {}).get(judge.VERDICT_MIME)
+            if not isinstance(content, dict) or content.get("grade_id") != grade_id:
+                continue
+            passed, message = content.get("passed") is True, str(content.get("message", ""))
+            restored = [str(r) for r in content.get("restored", [])]
+            attempts = [[int(a[0]), str(a[1])] for a in content.get("attempts", []) if isinstance(a, list)
+                        and len(a) == 2 and isinstance(a[0], int)]
+            if not key or not hmac.compare_digest(str(content.get("signature", "")), judge.signature(
+                    key, grade_id, passed, message, restored, attempts)):
+                continue
+            verdicts.append((passed, message, restored))
+            for count, text in attempts:
+                findings.append(finding_output(f"{self._cell_named(count)} {text}",
+                                               "blocked by the grading sandbox"))
+            if restored:
+                findings.append(finding_output(f"before {grade_id}, the notebook had changed {', '.join(restored)}",
+                                               "put back before the tests ran"))
+        return verdicts, findings
+
+    def _judge(self, cell, cut_short: bool) -> None:
+        """The test cell's outputs become its verdict: nothing (passed) or one error; anything else is noted."""
+        grade_id = _grade_id(cell)
+        verdicts, reported = self._verdicts(cell, grade_id)
+        findings = [o for o in cell.outputs if FINDING_MIME in (o.get("data") or {})] + reported
+        if cut_short:
+            outputs = [error_output(TIMEOUT_ERROR, "the tests ran past the time limit")]
+        elif verdicts:
+            passed, message, _ = verdicts[-1]
+            ename, _, evalue = message.partition(": ")
+            outputs = [] if passed else [error_output(ename or "AssertionError", evalue)]
+            if ename == judge.UNTRUSTED:
+                findings.append(finding_output(f"{grade_id}: the answer was an object made to pass any comparison",
+                                               "the tests refused it: 0 points for this cell"))
+        else:
+            outputs = [error_output(TEST_DID_NOT_RUN, "the tests of this question did not run to the end")]
+            findings.append(finding_output(f"the tests of {grade_id} did not run: the notebook changed how cells run",
+                                           "0 points for this cell"))
+        cell.outputs = outputs + findings
+
+    def _clean_outputs(self, cell) -> None:
+        quoted = False
+        for output in cell.get("outputs", []):
+            for container, key in list(_text_fields(output)):
+                text = container[key]
+                if isinstance(text, list):
+                    text = "".join(text)
+                for line in self._hidden:
+                    if line in text:
+                        text, quoted = text.replace(line, HIDDEN_REMOVED), True
+                if len(text) > self.output_limit:
+                    text = (text[: self.output_limit]
+                            + f"\n[... output cut: {len(text) - self.output_limit} more characters not shown]\n")
+                container[key] = text
+        if quoted:
+            cell.outputs.append(finding_output(f"{_grade_id(cell) or 'a cell'} printed hidden test code",
+                                               "removed from the outputs"))
+        for output in cell.get("outputs", []):
+            missing = MISSING_NAME.search(str(output.get("evalue", ""))) if output.get("ename") == "NameError" else None
+            if missing and missing.group(1) in self._test_names:
+                cell.outputs.append(finding_output(
+                    f"{_grade_id(cell) or 'a cell'} tried to use {missing.group(1)}, a value of the tests",
+                    "the tests keep their values to themselves"))
+                break
 
 
 class RestoreStrippedMetadata(NbGraderPreprocessor):
@@ -147,12 +404,16 @@ class HideTestSource(NbGraderPreprocessor):
         for cell in nb.cells:
             if cell.get("metadata", {}).get(MARK_SCHEME_KEY, {}).get("mark_scheme"):
                 continue
+            if cell.cell_type == "code":  # grading notes are for the trainer's integrity report only
+                cell.outputs = [o for o in cell.get("outputs", []) if FINDING_MIME not in (o.get("data") or {})]
             if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
                 grade_id = _grade_id(cell)
                 errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
                 cell.source = f"# Tests for {grade_id} (the test code is not shown)"
-                if errors:
-                    message = error_message(errors[-1])
+                score, max_score = utils.determine_grade(cell)  # nbgrader's own rule, so the two always agree
+                if score is None or score < max_score:
+                    message = (PLAIN_REASONS.get(errors[-1].get("ename"), error_message(errors[-1])) if errors
+                               else "The tests printed a warning or a partial score.")
                     cell.outputs = [nbformat.v4.new_output("stream", name="stderr",
                                                            text=f"✘ Not passed. {message}\n")]
                 else:  # what a test printed for the trainee (a graded scenario's path and debrief) stays

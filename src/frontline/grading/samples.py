@@ -7,7 +7,9 @@ stripped metadata, a corrupt file or a misnamed one.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import os
 from pathlib import Path
 
 import nbformat
@@ -96,3 +98,29 @@ def make_submission(kind: str, source: Path, release: Path, folder: Path) -> Pat
     path = folder / name
     nbformat.write(notebook, path)
     return path
+
+
+@contextlib.contextmanager
+def course_environment(base: Path, kit: Path, cell_timeout: int | None = None):
+    """Point the grading commands at a throwaway course and exchange under ``base`` (restored afterwards)."""
+    env = {"FRONTLINE_COURSE": str(base / "course"), "FRONTLINE_EXCHANGE": str(base / "exchange"),
+           "FRONTLINE_KIT": str(kit)}
+    if cell_timeout is not None:
+        env["FRONTLINE_CELL_TIMEOUT"] = str(cell_timeout)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def answered(source: Path, release: Path):
+    """The released notebook with every answer cell holding the source notebook's solution."""
+    full = nbformat.read(source, as_version=4)
+    answers = {_meta(c)["grade_id"]: c.source for c in full.cells if _meta(c).get("solution")}
+    return _filled(nbformat.read(release, as_version=4), answers)
