@@ -3,15 +3,19 @@
 Trainees import from here in notebooks; trainers and facilitators use the ``frontline`` command.
 """
 
-from frontline.datasets import load_customers, load_surveys, load_tickets
-
 __version__ = "0.1.0"
 
-# The scenario API is loaded on first use (it imports ipywidgets and matplotlib), so `frontline --help` stays quick.
+# Everything is loaded on first use (pandas for the tables, ipywidgets and matplotlib for scenarios), so commands
+# that need none of it, such as `frontline live serve`, start quickly.
 _SCENARIO_API = ("scenario", "progress", "list_scenarios")
+_DATASETS_API = ("load_customers", "load_surveys", "load_tickets")
 
 
 def __getattr__(name: str):
+    if name in _DATASETS_API:
+        import frontline.datasets as datasets
+
+        return getattr(datasets, name)
     if name in _SCENARIO_API:
         import frontline.scenarios as scenarios
 

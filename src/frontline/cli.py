@@ -13,22 +13,32 @@ from frontline.problems import ContentError
 # Errors that are the user's to fix: shown as one clear message, never as a traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (KitNotFoundError, ContentError, PermissionError, FileNotFoundError)
 
-# (module, attribute) of each subcommand; each lives with the code it drives.
-SUBCOMMANDS: tuple[tuple[str, str], ...] = (
-    ("frontline.lab.cli", "lab"),
-    ("frontline.datasets.cli", "data"),
-    ("frontline.check.cli", "check"),
-    ("frontline.scenarios.cli", "new_scenario"),
-    ("frontline.lessons.cli", "lessons"),
-    ("frontline.live.cli", "live"),
-    ("frontline.grading.cli", "grade"),
-    ("frontline.workshop.cli", "workshop"),
-    ("frontline.hub.cli", "hub"),
-)
+# name -> (module, attribute) of each subcommand; each lives with the code it drives and is imported only when
+# it runs (or for --help), so `frontline live serve` does not pay for pandas, nbgrader or the hub.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "lab": ("frontline.lab.cli", "lab"),
+    "data": ("frontline.datasets.cli", "data"),
+    "check": ("frontline.check.cli", "check"),
+    "new-scenario": ("frontline.scenarios.cli", "new_scenario"),
+    "lessons": ("frontline.lessons.cli", "lessons"),
+    "live": ("frontline.live.cli", "live"),
+    "grade": ("frontline.grading.cli", "grade"),
+    "workshop": ("frontline.workshop.cli", "workshop"),
+    "hub": ("frontline.hub.cli", "hub"),
+}
 
 
 class FrontlineGroup(click.Group):
-    """A click group that turns :data:`USER_ERRORS` from any subcommand into a plain error message."""
+    """Subcommands loaded on first use; :data:`USER_ERRORS` from any of them become a plain error message."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in SUBCOMMANDS:
+            return None
+        module_name, attribute = SUBCOMMANDS[cmd_name]
+        return getattr(importlib.import_module(module_name), attribute)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -44,10 +54,6 @@ def cli() -> None:
 
     Trainees open the kit with `frontline lab`; authors validate content with `frontline check`.
     """
-
-
-for module_name, attribute in SUBCOMMANDS:
-    cli.add_command(getattr(importlib.import_module(module_name), attribute))
 
 
 def main() -> None:
