@@ -27,7 +27,7 @@ def _exercise(folder) -> str:
 
 def test_trainee_saves_a_reply_and_reads_the_checklist(lab, lab_page):
     page = lab_page
-    open_notebook(page, lab, _exercise(lab.kit))
+    open_notebook(page, lab, _exercise(lab.workspace))
     run_all_cells(page)
     area = notebook(page)
     check = area.get_by_role("button", name=re.compile(r"Check my saved reply"))
