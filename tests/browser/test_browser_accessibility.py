@@ -32,10 +32,17 @@ def test_a_presented_lesson_has_no_serious_accessibility_findings(presented_diag
     assert_no_serious_findings(page)
 
 
-def test_the_room_view_has_no_serious_accessibility_findings(live_session, page):
-    page.goto(live_session.room_url)
-    expect(page.locator("#connection")).to_have_text("✔ live")
-    assert_no_serious_findings(page)
+def test_the_room_view_has_no_serious_accessibility_findings(live_session, browser):
+    # The room view's Content Security Policy forbids inline scripts, the audit's own included: this page alone
+    # lets Chromium bypass it (every other test sees the policy as served, so a page it breaks fails there).
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(live_session.room_url)
+        expect(page.locator("#connection")).to_have_text("✔ live")
+        assert_no_serious_findings(page)
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
