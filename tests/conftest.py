@@ -17,7 +17,7 @@ def repo() -> Path:
 def kit_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the kit's content folders, selected with FRONTLINE_KIT."""
     root = tmp_path / "kit"
-    for folder in ("data", "notebooks"):
+    for folder in ("data", "notebooks", "exercises", "grading"):
         shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     monkeypatch.setenv("FRONTLINE_KIT", str(root))
     return root
