@@ -34,7 +34,7 @@ def test_focus_moves_to_the_next_question_when_the_asked_one_is_disabled(tmp_pat
     # the asked question keeps its text as its name, with a symbol that is not the "correct" tick
     assert first.description.startswith("◉ Asked") and "✔" not in first.description
     assert s._question(order[0])["text"] in first.description
-    assert ui.question_buttons[order[1]].description.startswith("Ask (")
+    assert ui.question_buttons[order[1]].description.startswith("Ask: ")
 
 
 def test_focus_stays_on_a_button_that_is_still_there(tmp_path, focused):

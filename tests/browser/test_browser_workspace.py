@@ -56,17 +56,17 @@ def save(page) -> None:
 def test_a_played_scenario_survives_save_restart_and_reopen(trainee_lab, tracked_kit, page):
     open_notebook(page, trainee_lab, f"lessons/{LESSON}")
     run_all_cells(page)
-    asking = page.get_by_role("button", name=re.compile(r"^Ask \("))
+    asking = page.get_by_role("button", name=re.compile(r"^Ask: "))
     scenario = ScenarioWidget(notebook(page).locator(".jp-OutputArea-output").filter(has=asking).first)
     scenario.root.scroll_into_view_if_needed()
-    ask = scenario.root.get_by_role("button", name=re.compile(r"^Ask \(")).first
-    asked_name = ask.inner_text().replace("Ask (", "◉ Asked (", 1)
+    ask = scenario.root.get_by_role("button", name=re.compile(r"^Ask: ")).first
+    asked_name = ask.inner_text().replace("Ask: ", "◉ Asked: ", 1)
     ask.focus()
     ask.press("Enter")
     # the asked question is marked with its own symbol, and the keyboard stays in the widget
     expect(scenario.root.get_by_role("button", name=asked_name)).to_be_disabled()
     focused = page.evaluate("() => document.activeElement && document.activeElement.innerText")
-    assert focused.startswith("Ask ("), f"focus left the widget: {focused!r}"
+    assert focused.startswith("Ask: "), f"focus left the widget: {focused!r}"
     run_new_cell(page, EDIT)
     # Shift+Enter left an empty cell below the edit: delete it (command mode, D D) as a tidy trainee would
     cells = notebook(page).locator(".jp-Cell")
