@@ -24,10 +24,15 @@ import ast
 import builtins
 import hashlib
 import hmac
+import importlib
+import io
 import json
+import math
 import operator
 import os
 import sys
+import types
+from contextlib import redirect_stdout
 
 VERDICT_MIME = "application/vnd.frontline.verdict+json"
 COMPARE_NAME = "__frontline_compare__"
@@ -41,6 +46,8 @@ _HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: set on every class made by a class s
 UNTRUSTED = "UntrustedAnswer"
 REPORT_ID = "(after the last cell)"
 REPORT_SOURCE = "__import__('frontline.grading.judge', fromlist=['report']).report()"
+RESULT_NAME = "__frontline_result__"  # the value of a test's last expression: nbgrader's partial credit
+PRINTED_LIMIT = 10_000  # characters of what a test prints for the trainee (a graded scenario's path)
 
 
 # ---- shared with the grader (pure functions of the secret) ------------------------------------------------------
@@ -65,8 +72,8 @@ def _unseal(key: bytes, grade_id: str, sealed: str) -> str:
 
 
 def signature(key: bytes, grade_id: str, passed: bool, message: str, restored: list[str],
-              attempts: list[list]) -> str:
-    payload = json.dumps([grade_id, passed, message, restored, attempts]).encode("utf-8")
+              attempts: list[list], printed: str = "", score: float | None = None) -> str:
+    payload = json.dumps([grade_id, passed, message, restored, attempts, printed, score]).encode("utf-8")
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
@@ -299,11 +306,13 @@ def _install(key: bytes):
                 restored.append(f"the shell's {name}")
         return sorted(set(restored))
 
-    def publish(grade_id: str, passed: bool, message: str, restored: list[str]) -> None:
+    def publish(grade_id: str, passed: bool, message: str, restored: list[str], printed: str = "",
+                score: float | None = None) -> None:
         noted = [list(a) for a in attempts]
         attempts.clear()
         content = {"grade_id": grade_id, "passed": passed, "message": message, "restored": restored,
-                   "attempts": noted, "signature": signature(key, grade_id, passed, message, restored, noted)}
+                   "attempts": noted, "printed": printed, "score": score,
+                   "signature": signature(key, grade_id, passed, message, restored, noted, printed, score)}
         _shell().display_pub.publish(data={VERDICT_MIME: content, "text/plain": "test verdict"}, metadata={})
 
     def report() -> None:
@@ -316,11 +325,15 @@ def _install(key: bytes):
         user_namespace = shell.user_ns
         namespace = {**user_namespace, **judge_namespace, "__builtins__": dict(pristine_builtins),
                      COMPARE_NAME: compare}
+        _fresh_kit_modules(namespace)
+        printed, score = io.StringIO(), None
         try:
             source = _unseal(key, grade_id, sealed)
-            tree = ast.fix_missing_locations(_RewriteComparisons().visit(ast.parse(source)))
-            exec(compile(tree, f"tests of {grade_id}", "exec"), namespace)
+            tree = _keep_last_value(_RewriteComparisons().visit(ast.parse(source)))
+            with redirect_stdout(printed):
+                exec(compile(tree, f"tests of {grade_id}", "exec"), namespace)
             passed, message = True, ""
+            score = _partial_score(namespace.pop(RESULT_NAME, None))
         except KeyboardInterrupt:
             raise  # the grader's time limit: reported as such
         except BaseException as error:
@@ -328,9 +341,38 @@ def _install(key: bytes):
         for name, value in namespace.items():
             if name not in ("__builtins__", COMPARE_NAME) and user_namespace.get(name, judge_namespace) is not value:
                 judge_namespace[name] = value
-        publish(grade_id, passed, message, restored)
+        publish(grade_id, passed, message, restored, printed.getvalue()[:PRINTED_LIMIT], score)
 
     return run, report, shell_ready
+
+
+def _fresh_kit_modules(namespace: dict) -> None:
+    """Tests use the kit's modules as installed, not as the trainee's cells may have changed them: every
+    ``frontline`` module but this one is loaded again from the (read-only) package, and names in the test's
+    namespace that hold one are pointed at the fresh copy."""
+    kit = [name for name in sys.modules if (name == "frontline" or name.startswith("frontline."))
+           and name != "frontline.grading.judge"]
+    for name in kit:
+        del sys.modules[name]
+    for key, value in list(namespace.items()):
+        if isinstance(value, types.ModuleType) and value.__name__ in kit:
+            namespace[key] = importlib.import_module(value.__name__)
+
+
+def _keep_last_value(tree: ast.Module) -> ast.Module:
+    """A test's last expression is kept (as nbgrader keeps a cell's result): its value is the partial credit."""
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = tree.body[-1]
+        tree.body[-1] = ast.copy_location(
+            ast.Assign(targets=[ast.Name(id=RESULT_NAME, ctx=ast.Store())], value=last.value), last)
+    return ast.fix_missing_locations(tree)
+
+
+def _partial_score(value: object) -> float | None:
+    """A plain, finite number (not a bool, nor anything the trainee's code defined) or nothing."""
+    if type(value) in (int, float) and math.isfinite(value):
+        return float(value)
+    return None
 
 
 def _describe(error: BaseException) -> str:

@@ -192,6 +192,7 @@ class IsolatedExecute(Execute):
             await self._restart(cell_index)
         if test:
             self._judge(cell, timed_out or stopped)
+            self._clean_outputs(cell)  # what a test printed never quotes the hidden test code
         if cell_index in self._skipped:
             cell.outputs.append(nbformat.v4.new_output(
                 "stream", name="stdout", text=f"[... output cut: more than {self.cell_output_limit} characters]\n"))
@@ -250,7 +251,8 @@ class IsolatedExecute(Execute):
                 return self._where(cell, index)
         return "a cell"
 
-    def _verdicts(self, cell, grade_id: str) -> tuple[list[tuple[bool, str, list[str]]], list[NotebookNode]]:
+    def _verdicts(self, cell, grade_id: str) -> tuple[list[tuple[bool, str, list[str], str, float | None]],
+                                                       list[NotebookNode]]:
         """The verdicts in ``cell`` signed with the kernel's secret, and findings from what they report."""
         key = self.km.judge_key if self.km is not None else b""
         verdicts, findings = [], []
@@ -262,10 +264,12 @@ class IsolatedExecute(Execute):
             restored = [str(r) for r in content.get("restored", [])]
             attempts = [[int(a[0]), str(a[1])] for a in content.get("attempts", []) if isinstance(a, list)
                         and len(a) == 2 and isinstance(a[0], int)]
+            printed = str(content.get("printed", ""))
+            score = content.get("score")
             if not key or not hmac.compare_digest(str(content.get("signature", "")), judge.signature(
-                    key, grade_id, passed, message, restored, attempts)):
+                    key, grade_id, passed, message, restored, attempts, printed, score)):
                 continue
-            verdicts.append((passed, message, restored))
+            verdicts.append((passed, message, restored, printed, score))
             for count, text in attempts:
                 findings.append(finding_output(f"{self._cell_named(count)} {text}",
                                                "blocked by the grading sandbox"))
@@ -282,9 +286,16 @@ class IsolatedExecute(Execute):
         if cut_short:
             outputs = [error_output(TIMEOUT_ERROR, "the tests ran past the time limit")]
         elif verdicts:
-            passed, message, _ = verdicts[-1]
+            passed, message, _, printed, score = verdicts[-1]
             ename, _, evalue = message.partition(": ")
-            outputs = [] if passed else [error_output(ename or "AssertionError", evalue)]
+            # what the test printed for the trainee (a graded scenario's path), then the verdict: an error, or a
+            # partial score as the cell's result, which is how nbgrader reads partial credit
+            outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)] if printed else []
+            if not passed:
+                outputs.append(error_output(ename or "AssertionError", evalue))
+            elif score is not None:
+                outputs.append(nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
+                                                      execution_count=cell.get("execution_count")))
             if ename == judge.UNTRUSTED:
                 findings.append(finding_output(f"{grade_id}: the answer was an object made to pass any comparison",
                                                "the tests refused it: 0 points for this cell"))
