@@ -30,6 +30,10 @@ FRONT_LINE = sorted(p.name for p in (REPO / "exercises").glob("fl_*") if p.is_di
 KNOWLEDGE = ["knowledge_pre", "knowledge_post"]
 ASSIGNMENTS = FRONT_LINE + KNOWLEDGE
 KINDS = ["model", "untouched", "tampered", "foreign", "damaged"]
+# Edited, foreign and damaged records go through one marking function whatever the exercise: they are handed in
+# for the exercises that between them use every scenario kind (and a knowledge check), which keeps CI quick.
+EDITED_ON = ["fl_03_diagnosis_call", "fl_05_scope_of_authority", "fl_06_recovery_reply", "fl_07_keeping_customers",
+             "fl_02_customer_value", "knowledge_pre"]
 
 
 def model_records(assignment: str) -> dict[str, dict]:
@@ -89,7 +93,7 @@ def graded(tmp_path_factory):
             assert result.exit_code == 0, result.output
             source = REPO / "exercises" / assignment / f"{assignment}.ipynb"
             release = course.root / "release" / assignment / f"{assignment}.ipynb"
-            for kind in KINDS:
+            for kind in KINDS if assignment in EDITED_ON else KINDS[:2]:
                 folder = course.folder("submitted", kind, assignment)
                 make_submission("untouched" if kind == "untouched" else "full", source, release, folder)
                 hand_in(kind, assignment, folder)
@@ -148,7 +152,7 @@ def test_untouched_release_scores_zero_with_a_message(graded, assignment):
     assert all("no saved answer was found" in text for text in test_outputs(graded, assignment, "untouched").values())
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", EDITED_ON)
 @pytest.mark.parametrize("kind, message", [("tampered", "was ignored"),
                                            ("foreign", "belongs to another question"),
                                            ("damaged", "the saved answer is damaged")])

@@ -51,7 +51,7 @@ def track_formgrader(chromium_available, kit_folder, tmp_path_factory) -> Iterat
         make_submission("full", kit_folder / "exercises" / assignment / f"{assignment}.ipynb",
                         root / "release" / assignment / f"{assignment}.ipynb", folder)
         shutil.copytree(kit_folder / "grading" / "model_records" / assignment, folder / "responses")
-        grade("all", assignment, "--no-collect", "--jobs", "1")
+        grade("autograde", assignment, "--jobs", "1")  # what the formgrader shows; feedback is tested elsewhere
     course = GradedCourse(root=root, env=env, assignment=FRONT_LINE[0], students=(STUDENT,))
     try:
         with formgrader_server(course, run) as server:
