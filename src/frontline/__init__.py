@@ -3,7 +3,15 @@
 Trainees import from here in notebooks; trainers and facilitators use the ``frontline`` command.
 """
 
+import sys
+
 __version__ = "0.1.0"
+
+# jsonschema, which checks the kit's content files, imports the optional `rfc3987_syntax` when it is installed and
+# that package compiles an IRI grammar on import (2-4 s: longer than a graded notebook's set-up cell may take). No
+# schema of the kit uses the "iri" format, so the kit's processes go without it.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
 
 # Everything is loaded on first use (pandas for the tables, ipywidgets and matplotlib for scenarios), so commands
 # that need none of it, such as `frontline live serve`, start quickly.
