@@ -13,8 +13,8 @@ from frontline.answers import AnswerEvent, publish
 from frontline.live.client import KEPT, REJECTED, SENT, LiveSessionError, PendingAnswer
 from frontline.scenarios import ProgressStore
 
-RIGHT_DIAGNOSIS = {"asked": ["tell-me-about-it", "what-have-you-seen", "tracking-exactly", "read-the-address"],
-                   "issue": "needs-it-by-saturday"}
+RIGHT_DIAGNOSIS = {"asked": ["tell-me-about-it", "tracking-exactly", "read-the-address", "summarise-back"],
+                   "issue": "needs-it-by-a-date"}
 WRONG_DIAGNOSIS = {"asked": ["want-refund"], "issue": "wants-refund"}
 
 
