@@ -45,7 +45,9 @@ def _meta(cell) -> dict:
 def graded(tmp_path_factory):
     """A course folder in which every assignment's made-up class has gone through `frontline grade all`."""
     base = tmp_path_factory.mktemp("grading")
-    with course_environment(base, REPO, cell_timeout=4):
+    # long enough for a set-up cell (imports, the kit's tables) on a busy two-core machine, short enough that the
+    # infinite-loop submissions do not dominate the run
+    with course_environment(base, REPO, cell_timeout=12):
         course = Course.open(KitPaths(REPO))
         runner = CliRunner()
         outputs = {}
