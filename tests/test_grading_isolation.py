@@ -224,7 +224,9 @@ def test_the_entries_say_what_was_tried(graded):
     course = graded["course"]
     problems = {s: " ".join(r["problem"] for r in _issues(course, s))
                 for s in ("reader", "planter", "lingerer", "transformer", "anything", "abs_patch", "peeker")}
-    assert "tried to read" in problems["reader"] and "exercises" in problems["reader"]
+    # which of the reader's attempts is noted depends on where the kit lies (a kit under /tmp is simply absent in
+    # the sandbox's own /tmp); some attempt to reach outside the sandbox always is
+    assert "tried to read" in problems["reader"] or "tried to list" in problems["reader"]
     assert "tried to write" in problems["planter"] and "opened a database" in problems["planter"]
     assert "started another program" in problems["lingerer"]
     assert "did not run: the notebook changed how cells run" in problems["transformer"]
