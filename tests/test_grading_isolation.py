@@ -227,7 +227,7 @@ def test_the_entries_say_what_was_tried(graded):
     # which of the reader's attempts is noted depends on where the kit lies (a kit under /tmp is simply absent in
     # the sandbox's own /tmp); some attempt to reach outside the sandbox always is
     assert "tried to read" in problems["reader"] or "tried to list" in problems["reader"]
-    assert "tried to write" in problems["planter"] and "opened a database" in problems["planter"]
+    assert "opened a database" in problems["planter"]  # its writes into a kit under /tmp go to the sandbox's own
     assert "started another program" in problems["lingerer"]
     assert "did not run: the notebook changed how cells run" in problems["transformer"]
     assert "object made to pass any comparison" in problems["anything"]
