@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import uuid
 from pathlib import Path
 
@@ -37,8 +38,18 @@ REPO = Path(__file__).resolve().parents[1]
 def server(request, tmp_path_factory):
     root = tmp_path_factory.mktemp("live")
     kit = root / "kit"
-    (kit / "data").mkdir(parents=True)
-    (kit / "data" / "scenarios").symlink_to(REPO / "data" / "scenarios")
+    scenarios = kit / "data" / "scenarios"
+    scenarios.mkdir(parents=True)
+    for entry in (REPO / "data" / "scenarios").iterdir():
+        (scenarios / entry.name).symlink_to(entry)
+    # the kit's scenarios plus files a trainer got wrong (see the broken-scenario tests)
+    (scenarios / "choice").unlink()
+    shutil.copytree(REPO / "data" / "scenarios" / "choice", scenarios / "choice")
+    good = (REPO / "data" / "scenarios" / "choice" / "four-levels.yaml").read_text()
+    (scenarios / "choice" / "broken-yaml.yaml").write_text(good.replace("options:\n", "options: [\n", 1))
+    (scenarios / "choice" / "broken-score.yaml").write_text(good.replace("score: 0.5", "score: half", 1))
+    # fine for posing, refused by the engine's schema (an unknown field), as when a file is edited mid-session
+    (scenarios / "choice" / "engine-refuses.yaml").write_text(good + "surprise_field: 1\n")
     (kit / "notebooks").mkdir()
     (kit / "notebooks" / "03_diagnosis.ipynb").write_text(json.dumps(LESSON))
     live = LiveServer(root / "server", "--code", "ROOM42", "--title", "API test", "--joins-per-minute", "0",
@@ -221,6 +232,29 @@ def test_scenario_answers_are_judged_by_the_server_not_the_notebook(server, fac)
     dist = question_state(fac, created.json()["number"])["distribution"]
     assert dist["judged"] == 1 and dist["correct"] == 0
     assert {b["label"]: b["count"] for b in dist["judged_bars"]}["◐ partly right"] == 1
+
+
+def test_a_broken_scenario_file_is_refused_by_name_when_posed(fac):
+    refused = fac.post("/api/facilitator/questions", json={"scenario": "choice/broken-yaml"})
+    assert refused.status_code == 422
+    assert "broken-yaml.yaml" in refused.json()["detail"] and "not valid YAML" in refused.json()["detail"]
+    refused = fac.post("/api/facilitator/questions", json={"scenario": "choice/broken-score"})
+    assert refused.status_code == 422
+    assert "broken-score.yaml" in refused.json()["detail"] and "options[3].score" in refused.json()["detail"]
+    assert "'half' is not a number" in refused.json()["detail"]
+
+
+def test_answers_to_a_scenario_the_engine_refuses_are_kept_unjudged(server, fac):
+    created = fac.post("/api/facilitator/questions", json={"scenario": "choice/engine-refuses"})
+    assert created.status_code == 201, created.text
+    fac.post(f"/api/facilitator/questions/{created.json()['number']}/open")
+    server.wait_until_judging()
+    with server.join() as trainee:
+        sent = trainee.post("/api/answers", json={"question_id": "choice/engine-refuses", "kind": "choice",
+                                                  "answer": "ease", "idempotency_key": uuid.uuid4().hex})
+    assert sent.status_code == 201, sent.text  # stored, not "send it again" for ever
+    stored = fac.get("/api/facilitator/answers", params={"question_id": "choice/engine-refuses"}).json()
+    assert [(a["answer"], a["correct"], a["score"]) for a in stored] == [("ease", None, None)]
 
 
 # -- bad input -----------------------------------------------------------------------------------------------------

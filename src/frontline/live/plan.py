@@ -165,18 +165,30 @@ def question_from_scenario(scenario_id: str, kit_root: Path | None) -> QuestionS
     The scenario's worked solution becomes the debrief notes shown on reveal.
     """
     content: dict[str, Any] = {}
-    if kit_root is not None:
-        path = kit_root / "data" / "scenarios" / f"{scenario_id}.yaml"
-        if path.is_file():
+    path = Path(kit_root or ".") / "data" / "scenarios" / f"{scenario_id}.yaml"
+    if kit_root is not None and path.is_file():
+        try:
             loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-            content = loaded if isinstance(loaded, dict) else {}
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            raise ContentError([Problem(path, f"not valid YAML: {getattr(e, 'problem', None) or e}",
+                                        line=mark.line + 1 if mark else None)]) from e
+        content = loaded if isinstance(loaded, dict) else {}
+
+    def full_marks(item: dict[str, Any], field: str) -> bool:
+        try:
+            return float(item.get("score") or 0) >= 1
+        except (TypeError, ValueError):
+            raise ContentError([Problem(path, f"score {item.get('score')!r} is not a number", field=field)]) from None
+
     kind = content.get("kind")
     labels: dict[str, str] = {}
     correct: Any = None
     if kind == "choice":
         options = [o for o in content.get("options") or [] if isinstance(o, dict)]
         labels = {str(o.get("id")): _short(o.get("text", o.get("id"))) for o in options}
-        best = [labels[str(o.get("id"))] for o in options if float(o.get("score") or 0) >= 1]
+        best = [labels[str(o.get("id"))] for number, o in enumerate(options)
+                if full_marks(o, f"options[{number}].score")]
         correct = "; ".join(best) or None
     elif kind == "diagnosis":
         issues = [i for i in content.get("issues") or [] if isinstance(i, dict)]
@@ -187,7 +199,7 @@ def question_from_scenario(scenario_id: str, kit_root: Path | None) -> QuestionS
         if isinstance(endings, dict):
             labels = {str(k): _short(v.get("text", k)) for k, v in endings.items() if isinstance(v, dict)}
             best = [labels[str(k)] for k, v in endings.items()
-                    if isinstance(v, dict) and float(v.get("score") or 0) >= 1]
+                    if isinstance(v, dict) and full_marks(v, f"endings.{k}.score")]
             correct = "; ".join(best) or None
     elif kind == "empowerment":
         labels = dict(EMPOWERMENT_ACTIONS)

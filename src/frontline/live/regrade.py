@@ -9,12 +9,15 @@ never on the server's start-up path; a session of polls never loads it.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 from frontline.live.values import AnswerProblem
+
+log = logging.getLogger(__name__)
 
 
 class ScenarioGrader:
@@ -56,7 +59,8 @@ class ScenarioGrader:
         finally:
             self.ready.set()
 
-    def grade(self, scenario_id: str, answer_kind: str, value: Any, persona: str | None) -> tuple[bool, float]:
+    def grade(self, scenario_id: str, answer_kind: str, value: Any,
+              persona: str | None) -> tuple[bool | None, float | None]:
         """``(correct, score)`` of an answer, or :class:`AnswerProblem` saying why it does not fit the scenario."""
         kind = scenario_id.split("/")[0]
         if answer_kind != kind:
@@ -64,7 +68,11 @@ class ScenarioGrader:
         from frontline.scenarios import SCENARIO_CLASSES, ProgressStore
         from frontline.scenarios.feedback import ScenarioError
 
-        spec = self._spec(scenario_id)
+        try:
+            spec = self._spec(scenario_id)
+        except Exception as e:
+            log.warning("scenario %s cannot be loaded, so its answers are kept unjudged: %s", scenario_id, e)
+            return None, None
         try:
             scenario = SCENARIO_CLASSES[kind](spec, persona=persona or None, store=ProgressStore(self._progress))
             _replay(scenario, kind, value)

@@ -22,6 +22,7 @@ from frontline.live.plan import QuestionSpec, question_from_scenario
 from frontline.live.store import DuplicateQuestion, Question
 from frontline.live.summary import answers_csv, summary_html, summary_markdown
 from frontline.live.values import showable
+from frontline.problems import ContentError
 
 router = APIRouter(prefix="/api/facilitator", dependencies=[Facilitator])
 
@@ -67,7 +68,10 @@ async def events(session: Session) -> StreamingResponse:
 def create_question(body: QuestionIn, session: Session) -> dict[str, Any]:
     settings = session.settings
     if body.scenario:
-        base = question_from_scenario(body.scenario, settings.kit_root)
+        try:
+            base = question_from_scenario(body.scenario, settings.kit_root)
+        except ContentError as e:  # the facilitator sees what is wrong with the file; nothing is posed
+            raise HTTPException(422, f"the scenario file cannot be used: {e}") from e
         spec = QuestionSpec(base.question_id, "scenario", body.title or base.title, body.prompt or base.prompt,
                             base.options, body.answer if body.answer is not None else base.correct,
                             body.debrief or base.debrief, labels=base.labels)
