@@ -19,15 +19,20 @@ from collections import Counter
 from pathlib import Path
 from statistics import mean
 
-import frontline
-from frontline.scenarios import ProgressStore, ScenarioError, list_scenarios, load_scenario
+from frontline.scenarios import SCENARIO_CLASSES, ProgressStore, ScenarioError, list_scenarios, load_scenario
 from frontline.scenarios.lints import length_ratios, single_answer_items
+
+
+def engine(scenario_id: str, store: ProgressStore):
+    """Any scenario of the library, graded-only ones included (the practice call refuses those)."""
+    spec = load_scenario(scenario_id)
+    return SCENARIO_CLASSES[spec.kind](spec, store=store)
 
 
 def length_figures() -> dict[str, tuple[int, int, float]]:
     """Per kind: (items, items whose right option is strictly the longest, mean right ÷ mean-distractor ratio)."""
     measured: dict[str, dict[tuple, tuple[float, float]]] = {}
-    for sid in list_scenarios():
+    for sid in list_scenarios(include_graded=True):
         spec = load_scenario(sid)
         for path, right, distractors, _who in single_answer_items(spec.kind, spec.data):
             measured.setdefault(spec.kind, {})[sid, path] = length_ratios(right, distractors)
@@ -38,8 +43,8 @@ def length_figures() -> dict[str, tuple[int, int, float]]:
 def diagnosis_figures(store: ProgressStore) -> list[tuple[str, str, float, float]]:
     """Per interview: (id, score without asking, best score without uncovering a key fact, taught-path score)."""
     rows = []
-    for sid in (s for s in list_scenarios() if s.startswith("diagnosis/")):
-        s = frontline.scenario(sid, store=store)
+    for sid in (s for s in list_scenarios(include_graded=True) if s.startswith("diagnosis/")):
+        s = engine(sid, store)
         right = next(i["id"] for i in s.data["issues"] if i.get("correct"))
         try:
             s.name_issue(right)
@@ -84,8 +89,8 @@ def taught_path_score(s, right: str) -> float:
 def empowerment_figures(store: ProgressStore) -> tuple[Counter, list[tuple[str, str, str]]]:
     best: Counter = Counter()
     reasons = []
-    for sid in (s for s in list_scenarios() if s.startswith("empowerment/")):
-        s = frontline.scenario(sid, store=store)
+    for sid in (s for s in list_scenarios(include_graded=True) if s.startswith("empowerment/")):
+        s = engine(sid, store)
         action = s.best()["action"]
         best[action] += 1
         rule = s.data.get("must_escalate") or s.data.get("must_refuse")

@@ -264,12 +264,13 @@ def test_the_kit_passes_the_front_line_check(kit):
 
 
 def test_the_check_finds_a_model_record_short_of_full_marks(kit):
-    path = kit / "grading" / "model_records" / "fl_02_customer_value" / "scenario-four-levels.json"
-    path.write_text(json.dumps({"format": 1, "item": "choice/four-levels",
+    path = kit / "grading" / "model_records" / "fl_02_customer_value" / "scenario-level-failed-laptop.json"
+    path.write_text(json.dumps({"format": 1, "item": "choice/which-level-failed-laptop",
                                 "steps": [{"verb": "choose", "args": ["functional"]}]}))
     found = track_problems(kit)
-    assert any(p.startswith("grading/model_records/fl_02_customer_value/scenario-four-levels.json: the model answer "
-                            "of 'scenario-four-levels' does not reach full marks") for p in found), found
+    assert any(p.startswith("grading/model_records/fl_02_customer_value/scenario-level-failed-laptop.json: the "
+                            "model answer of 'scenario-level-failed-laptop' does not reach full marks")
+               for p in found), found
 
 
 def test_the_check_finds_a_reply_without_its_coach_cell_and_a_missing_model(kit):
@@ -279,12 +280,12 @@ def test_the_check_finds_a_reply_without_its_coach_cell_and_a_missing_model(kit)
     notebook = nbformat.read(path, as_version=4)
     notebook.cells = [c for c in notebook.cells if "reply_coach" not in c.source]
     nbformat.write(notebook, path)
-    (kit / "grading" / "model_records" / "fl_06_recovery_reply" / "scenario-heard-recovery.json").unlink()
+    (kit / "grading" / "model_records" / "fl_06_recovery_reply" / "scenario-wrong-fabric-heard.json").unlink()
     found = "\n".join(track_problems(kit))
     assert 'reply-angry-refund must be followed by a hidden cell calling frontline.reply_coach("reply-angry-refund")' \
         in found
-    assert "scenario-heard-recovery.json: missing: the model answer of graded scenario 'scenario-heard-recovery'" \
-        in found
+    assert ("scenario-wrong-fabric-heard.json: missing: the model answer of graded scenario "
+            "'scenario-wrong-fabric-heard'") in found
 
 
 def test_the_check_finds_an_uncovered_objective_and_names_the_line(kit):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from scenario_helpers import Published
+from scenario_helpers import Published, any_scenario
 
 import frontline
 from frontline.scenarios import AnswerTypeError, ProgressStore, list_scenarios
@@ -107,8 +107,8 @@ def test_refusing_is_right_for_abuse_and_a_grant_within_the_limit_scores_nothing
 
 
 def test_the_library_has_every_kind_of_best_decision(store):
-    best = Counter(frontline.scenario(sid, store=store).best()["action"]
-                   for sid in list_scenarios() if sid.startswith("empowerment/"))
+    best = Counter(any_scenario(sid, store=store).best()["action"]
+                   for sid in list_scenarios(include_graded=True) if sid.startswith("empowerment/"))
     assert best["alone"] >= 2 and best["escalate"] >= 3 and best["refuse"] >= 1
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from scenario_helpers import any_scenario
 
 import frontline
 from frontline.scenarios import AnswerTypeError, ProgressStore
@@ -37,9 +38,9 @@ def test_the_untouched_shuffle_cannot_score_and_every_shipped_start_earns_nothin
     s.move("listen", 1)
     s.move("listen", -1)  # moved back: now submitted as given, and it scores nothing
     assert s.submit().score == 0
-    for sid in frontline.list_scenarios():
+    for sid in frontline.list_scenarios(include_graded=True):
         if sid.startswith("ordering/"):
-            other = frontline.scenario(sid, store=s.store)
+            other = any_scenario(sid, store=s.store)
             assert order_score(other.correct_order, other.order) == 0, sid
 
 

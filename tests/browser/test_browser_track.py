@@ -78,14 +78,14 @@ def test_formgrader_shows_the_rubric_and_the_recorded_path(track_formgrader, kit
             expect(scheme).to_contain_text(criterion.levels[0].description)
     expect(page.locator("input.score").first).to_be_visible()  # the reply waits for the trainer's score
 
-    from frontline.scenarios import scenario
+    from frontline.scenarios import load_scenario
 
     for record in _model_records(kit_folder, assignment).values():
-        engine = scenario(record["item"])
+        spec = load_scenario(record["item"])  # graded-only: read as the marking reads it, not for practice
         first = record["steps"][0]
-        words = describe_step(Step(first["verb"], tuple(first["args"]), first.get("kwargs", {})), engine.data)
+        words = describe_step(Step(first["verb"], tuple(first["args"]), first.get("kwargs", {})), spec.data)
         output = page.locator(".output_area, .output_subarea, .jp-OutputArea").filter(has_text="The path you took:")
-        path = output.filter(has_text=engine.title).first
+        path = output.filter(has_text=spec.title).first
         expect(path).to_be_visible()
         expect(path).to_contain_text(f"1. {words.splitlines()[0]}")
         for line in words.splitlines()[1:]:  # an order of steps is told one step per line

@@ -21,6 +21,7 @@ from frontline.lessons.metadata import (
 )
 from frontline.lessons.render import HEADER_MARK, stale_cells
 from frontline.problems import Problem
+from frontline.scenario_use import file_use
 from frontline.workspace.editions import is_facilitator_cell, looks_like_facilitator_notes, trainee_edition
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -130,6 +131,9 @@ def check_notebook(path: Path, paths: KitPaths, known_ids: dict[str, int]) -> li
         if not scenario_file(paths.data, scenario_id).is_file():
             problems.append(at("scenarios", f"scenario {scenario_id!r} has no file "
                                             f"data/scenarios/{scenario_id}.yaml"))
+        elif file_use(scenario_file(paths.data, scenario_id)) == "graded":
+            problems.append(at("scenarios", f"scenario {scenario_id!r} is graded-only (use: graded): a lesson "
+                                            "practises on practice scenarios only"))
     for scenario_id in scenario_calls(nb):
         if scenario_id not in lesson.scenarios:
             problems.append(at("scenarios", f"the notebook opens scenario {scenario_id!r} but does not list it"))

@@ -17,6 +17,7 @@ import yaml
 
 from frontline.kit import KitPaths
 from frontline.problems import ContentError, Problem
+from frontline.scenario_use import file_use, graded_only_message
 
 if TYPE_CHECKING:
     import jsonschema
@@ -174,6 +175,8 @@ def question_from_scenario(scenario_id: str, kit_root: Path | None) -> QuestionS
             raise ContentError([Problem(path, f"not valid YAML: {getattr(e, 'problem', None) or e}",
                                         line=mark.line + 1 if mark else None)]) from e
         content = loaded if isinstance(loaded, dict) else {}
+        if content.get("use") == "graded":  # its debrief on the room's screen would give a graded answer away
+            raise ContentError([Problem(path, graded_only_message(str(content.get("title") or scenario_id)))])
 
     def full_marks(item: dict[str, Any], field: str) -> bool:
         try:
@@ -268,9 +271,14 @@ def check_kit_session_plans(paths: KitPaths) -> list[Problem]:
         text = path.read_text(encoding="utf-8")
         node = yaml.compose(text)
         for index, item in enumerate(yaml.safe_load(text)["questions"]):
-            if "scenario" in item and not (scenarios / f"{item['scenario']}.yaml").is_file():
+            if "scenario" not in item:
+                continue
+            file = scenarios / f"{item['scenario']}.yaml"
+            where = {"line": _line_of(node, ["questions", index, "scenario"]), "field": f"questions[{index}].scenario"}
+            if not file.is_file():
                 problems.append(Problem(path, f"scenario {item['scenario']!r} not found (expected "
-                                              f"data/scenarios/{item['scenario']}.yaml)",
-                                        line=_line_of(node, ["questions", index, "scenario"]),
-                                        field=f"questions[{index}].scenario"))
+                                              f"data/scenarios/{item['scenario']}.yaml)", **where))
+            elif file_use(file) == "graded":
+                problems.append(Problem(path, f"scenario {item['scenario']!r} is graded-only (use: graded): a live "
+                                              "session shows practice scenarios only", **where))
     return problems

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from frontline.live.values import AnswerProblem
+from frontline.scenario_use import file_use
 
 log = logging.getLogger(__name__)
 
@@ -26,20 +27,25 @@ class ScenarioGrader:
     def __init__(self, kit_root: Path | None):
         self.kit_root = kit_root
         self._specs: dict[str, Any] = {}
+        self._available: dict[str, bool] = {}
         self._lock = threading.Lock()
         self._progress = Path(tempfile.gettempdir()) / "frontline-live-unused-progress.json"  # never written
         self.ready = threading.Event()  # set while nothing is loading
         self.ready.set()
 
     def available(self, scenario_id: str) -> bool:
-        return self.kit_root is not None and (self.kit_root / "data" / "scenarios" / f"{scenario_id}.yaml").is_file()
+        """A practice scenario of the kit (a graded-only one is never judged, nor its debrief shown, in a room)."""
+        if scenario_id not in self._available:
+            file = self.kit_root / "data" / "scenarios" / f"{scenario_id}.yaml" if self.kit_root else None
+            self._available[scenario_id] = file is not None and file.is_file() and file_use(file) != "graded"
+        return self._available[scenario_id]
 
     def _spec(self, scenario_id: str) -> Any:
         with self._lock:
             if scenario_id not in self._specs:
-                from frontline.scenarios import load_scenario
+                from frontline.scenarios import load_practice_scenario
 
-                self._specs[scenario_id] = load_scenario(scenario_id, self.kit_root)
+                self._specs[scenario_id] = load_practice_scenario(scenario_id, self.kit_root)
             return self._specs[scenario_id]
 
     def warm_in_background(self, scenario_ids: list[str]) -> None:

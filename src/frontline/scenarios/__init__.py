@@ -21,7 +21,15 @@ from frontline.scenarios.choice import ChoiceScenario
 from frontline.scenarios.diagnosis import DiagnosisScenario
 from frontline.scenarios.empowerment import EmpowermentScenario
 from frontline.scenarios.feedback import AnswerTypeError, Feedback, Message, ScenarioError
-from frontline.scenarios.loader import KINDS, UnknownScenarioError, check_folder, list_scenarios, load_scenario
+from frontline.scenarios.loader import (
+    KINDS,
+    GradedOnlyScenarioError,
+    UnknownScenarioError,
+    check_folder,
+    list_scenarios,
+    load_practice_scenario,
+    load_scenario,
+)
 from frontline.scenarios.ordering import OrderingScenario
 from frontline.scenarios.progress import ProgressStore, ProgressSummary, current_trainee
 from frontline.scenarios.recovery import RecoveryScenario
@@ -39,9 +47,11 @@ def scenario(scenario_id: str, persona: str | None = None, *, store: ProgressSto
     """The scenario ``kind/name`` as an object that displays as a widget and can be driven from code.
 
     ``persona`` picks the customer persona (for scenarios played against several); ``store`` and ``root`` are for
-    tests and tools (another progress file, another kit folder).
+    tests and tools (another progress file, another kit folder). This is the practice path: a graded-only scenario
+    is refused with :class:`GradedOnlyScenarioError` (graded exercises open theirs through
+    :func:`frontline.scenarios.graded.graded_scenario`).
     """
-    spec = load_scenario(scenario_id, root)
+    spec = load_practice_scenario(scenario_id, root)
     return SCENARIO_CLASSES[spec.kind](spec, persona=persona, store=store)
 
 
@@ -62,6 +72,7 @@ __all__ = [
     "SCENARIO_CLASSES",
     "AnswerTypeError",
     "Feedback",
+    "GradedOnlyScenarioError",
     "Message",
     "ProgressStore",
     "Scenario",

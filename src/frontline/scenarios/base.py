@@ -44,8 +44,11 @@ class Scenario:
         self.id = spec.id
         self.data = spec.data
         self.store = store if store is not None else ProgressStore()
-        # hints one at a time and the solution after an attempt: the rule every practice item shares
-        self._reveal = Reveal(spec.data["hints"], earlier_attempts=self._attempted_before, on_hint=self._save_hints)
+        # hints one at a time and the solution after an attempt: the rule every practice item shares; a graded-only
+        # scenario reveals neither, whoever drives its engine
+        graded = spec.graded_only
+        self._reveal = Reveal(() if graded else spec.data["hints"], has_solution=not graded,
+                              earlier_attempts=self._attempted_before, on_hint=self._save_hints)
         self._feedback: Feedback | None = None
         self._notice = ""
         self.ui: SimpleNamespace | None = None

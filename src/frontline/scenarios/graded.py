@@ -1,10 +1,11 @@
 """Graded scenarios: a scenario played inside an nbgrader assignment, recorded by its clicks and marked by replay.
 
-In the assignment notebook, ``frontline.graded_scenario("scenario-late-delivery", "diagnosis/late-delivery")``
+In the assignment notebook, ``graded.graded_scenario("scenario-missed-pickup", "diagnosis/missed-pickup")``
 shows the scenario's own widget with the practice buttons (submit, hint, solution, try again) hidden: each call
 of one of the kind's ``learner_verbs`` is appended to ``responses/<item-id>.json`` (``frontline.responses``), and
 a reopened notebook continues from the saved clicks. No score is shown while the trainee plays, so a graded answer
-cannot be found by trying every option.
+cannot be found by trying every option. The scenarios of graded exercises are graded-only (``use: graded``): this
+module opens them, the practice path (``frontline.scenario``) refuses them.
 
 The hidden test cell calls ``mark_scenario(...)``: a fresh engine replays the record (only whitelisted verbs; each
 argument checked by the verb itself, exactly as a click is), submits, prints the path in words with the engine's
@@ -163,10 +164,12 @@ def mark_record(item_id: str, item: str, make_engine: Callable[[], Playable], po
 
 
 def _graded_engine(scenario_id: str, persona: str | None, store_folder: Path | None):
-    from frontline.scenarios import ProgressStore, scenario
+    """The engine of a graded item: the one path that opens a graded-only scenario (the practice path refuses)."""
+    from frontline.scenarios import SCENARIO_CLASSES, ProgressStore, load_scenario
 
     store = ProgressStore(store_folder / "progress.json") if store_folder else None
-    return scenario(scenario_id, persona=persona, store=store)
+    spec = load_scenario(scenario_id)
+    return SCENARIO_CLASSES[spec.kind](spec, persona=persona, store=store)
 
 
 def mark_scenario(item_id: str, scenario_id: str, points: float, persona: str | None = None,

@@ -7,6 +7,10 @@ referred to (persona, fact, policy clause, conversation node, slider) exists, th
 unreachable node and that every path through it reaches an ending, and finally the authoring lints of
 :mod:`frontline.scenarios.lints` (is the item a fair test?). Every problem names the file, line and field. The kit's
 settings (``data/kit.yaml``: currency, spelling) are read here and travel with each loaded scenario.
+
+A file with ``use: graded`` is a *graded-only* scenario: it exists so that a graded exercise tests a skill on a
+situation the trainee has not practised. :func:`list_scenarios` leaves such files out unless asked, and
+:func:`load_practice_scenario` (what lessons, cards and live sessions open) refuses them with a plain sentence.
 """
 
 from __future__ import annotations
@@ -24,12 +28,15 @@ from jsonschema import Draft202012Validator
 
 from frontline.kit import kit_paths
 from frontline.problems import ContentError, Problem
+from frontline.scenario_use import file_use, graded_only_message
 from frontline.scenarios.settings import KitSettings, read_settings
 from frontline.scenarios.yamlsource import KeyPath, LocatedData, format_path, read_yaml
 
 KINDS = ("diagnosis", "recovery", "empowerment", "ordering", "calculator", "choice")
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 PERSONAS_FILE = "personas.yaml"
+USE_MESSAGE = ("'use' must be 'practice' (the default: lessons, role-play cards and live sessions may open it) or "
+               "'graded' (kept for graded exercises only)")
 
 
 def scenarios_folder(root: Path | None = None) -> Path:
@@ -72,7 +79,9 @@ def schema_problems(located: LocatedData, schema: dict[str, Any]) -> list[Proble
                 message = f"unknown field {extra!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
                 problems.append(located.problem((*path, extra), message))
             continue
-        if error.validator == "oneOf" and isinstance(error.instance, dict) and {"to", "branches"} <= set(
+        if error.validator == "enum" and path == ("use",):
+            message = f"{USE_MESSAGE}; got {error.instance!r}"
+        elif error.validator == "oneOf" and isinstance(error.instance, dict) and {"to", "branches"} <= set(
                 error.instance):
             message = "give either 'to' or 'branches', not both"
         elif error.validator == "oneOf":
@@ -95,6 +104,11 @@ class ScenarioSpec:
     @property
     def title(self) -> str:
         return self.data["title"]
+
+    @property
+    def graded_only(self) -> bool:
+        """Kept for graded exercises: never opened for practice, and its engine shows no hint or solution."""
+        return self.data.get("use", "practice") == "graded"
 
 
 def read_personas(folder: Path) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
@@ -167,10 +181,20 @@ def scenario_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*/*.yaml") if p.parent.name != "__pycache__")
 
 
-def list_scenarios(root: Path | None = None) -> list[str]:
-    """Ids of every scenario file in the kit, sorted by kind then name."""
+def is_graded_only(scenario_id: str, root: Path | None = None) -> bool:
+    """Whether the scenario ``kind/name`` exists and is kept for graded exercises only."""
+    if not isinstance(scenario_id, str) or scenario_id.count("/") != 1:
+        return False
+    file = scenarios_folder(root) / f"{scenario_id}.yaml"
+    return file.is_file() and file_use(file) == "graded"
+
+
+def list_scenarios(root: Path | None = None, *, include_graded: bool = False) -> list[str]:
+    """Ids of the kit's practice scenarios (with ``include_graded``, every scenario), sorted by kind then name."""
     folder = scenarios_folder(root)
     files = [p for p in scenario_files(folder) if p.parent.name in KINDS]
+    if not include_graded:
+        files = [p for p in files if file_use(p) != "graded"]
     return sorted((f"{p.parent.name}/{p.stem}" for p in files),
                   key=lambda sid: (KINDS.index(sid.split("/")[0]), sid))
 
@@ -180,6 +204,10 @@ class UnknownScenarioError(LookupError):
 
     def __str__(self) -> str:  # LookupError would wrap the message in quotes
         return str(self.args[0])
+
+
+class GradedOnlyScenarioError(UnknownScenarioError):
+    """A graded-only scenario was asked for where trainees practise (lesson, role-play card, live session)."""
 
 
 def load_scenario(scenario_id: str, root: Path | None = None) -> ScenarioSpec:
@@ -205,6 +233,21 @@ def load_scenario(scenario_id: str, root: Path | None = None) -> ScenarioSpec:
         raise ContentError(problems)
     assert spec is not None
     return spec
+
+
+def _title_of(file: Path) -> str:
+    try:
+        return str(read_yaml(file).data.get("title") or "This scenario")
+    except (ContentError, AttributeError):
+        return "This scenario"
+
+
+def load_practice_scenario(scenario_id: str, root: Path | None = None) -> ScenarioSpec:
+    """:func:`load_scenario` for anything a trainee practises on; a graded-only scenario is refused in words."""
+    if is_graded_only(scenario_id, root):
+        file = scenarios_folder(root) / f"{scenario_id}.yaml"
+        raise GradedOnlyScenarioError(graded_only_message(_title_of(file)))
+    return load_scenario(scenario_id, root)
 
 
 def check_folder(folder: Path) -> list[Problem]:

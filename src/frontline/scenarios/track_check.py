@@ -1,7 +1,8 @@
 """The ``front-line track`` checker of ``frontline check``: the nine front-line exercises and their model records.
 
 Each ``exercises/fl_*`` notebook must play at least one graded scenario and ask for at least one written reply;
-every graded scenario needs a test cell that marks the same item, and a model record in
+every graded scenario must be graded-only (``use: graded``: never opened for practice), needs a test cell that
+marks the same item, and a model record in
 ``grading/model_records/<assignment>/<item>.json`` that scores full marks when replayed (following the lesson
 reaches full marks); every written reply (grade id ``reply-...``) is a manually graded markdown cell followed by the
 hidden reply-coach cell. Rubrics are checked by the ``grading`` checker.
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from frontline.kit import KitPaths
 from frontline.problems import Problem
+from frontline.scenario_use import file_use
 
 PLAY, MARK = "graded_scenario", "mark_scenario"
 
@@ -89,6 +91,11 @@ def check_exercise(path: Path, paths: KitPaths) -> list[Problem]:
             problems.append(Problem(path, f"graded scenario {item_id!r} has no test cell marking the same "
                                     f"scenario and persona {spec}"))
             continue
+        scenario_file = paths.data / "scenarios" / f"{spec[0]}.yaml"
+        if scenario_file.is_file() and file_use(scenario_file) != "graded":
+            problems.append(Problem(path, f"graded scenario {item_id!r} plays {spec[0]!r}, a practice scenario "
+                                    "trainees can open with hints and solutions: a graded exercise needs a "
+                                    "graded-only scenario (use: graded) that tests the same skill on new facts"))
         model = paths.grading / "model_records" / path.parent.name / f"{item_id}.json"
         with tempfile.TemporaryDirectory() as scratch:
             folder = Path(scratch)

@@ -3,7 +3,8 @@
 For each scenario: a **customer** card (who they are, what is really going on, and what they reveal only when asked
 the right way), a **representative** card (only what the representative would know at the start) and an
 **observer** checklist (what to watch for, and the debrief). The scenario engine's files are read through
-:func:`frontline.scenarios.loader.load_scenario`; fields are read defensively, so a scenario that gains or loses an
+:func:`frontline.scenarios.loader.load_practice_scenario`, so a graded-only scenario (kept for a graded exercise)
+never becomes a card; fields are read defensively, so a scenario that gains or loses an
 optional field still yields cards, and one that cannot be read is reported, never fatal for the others.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from frontline.problems import ContentError
-from frontline.scenarios.loader import list_scenarios, load_scenario
+from frontline.scenarios.loader import list_scenarios, load_practice_scenario
 
 CARD_KINDS = ("diagnosis", "recovery")
 QUESTION_TYPES = {"open": "an open question", "probing": "a probing question", "closed": "a closed question",
@@ -217,7 +218,8 @@ BUILDERS = {"diagnosis": diagnosis_cards, "recovery": recovery_cards}
 
 
 def build_cards(root: Path | None = None, only: list[str] | None = None) -> tuple[list[CardSet], list[Skipped]]:
-    """Card sets for every diagnosis and recovery scenario (or those in ``only``), and the ones that failed."""
+    """Card sets for every practice diagnosis and recovery scenario (or those in ``only``), and the ones that
+    failed or were refused (a graded-only scenario named in ``only``)."""
     wanted = only or [sid for sid in list_scenarios(root) if sid.split("/")[0] in CARD_KINDS]
     sets, skipped = [], []
     for scenario_id in wanted:
@@ -226,7 +228,7 @@ def build_cards(root: Path | None = None, only: list[str] | None = None) -> tupl
             skipped.append(Skipped(scenario_id, f"cards are made for {' and '.join(CARD_KINDS)} scenarios only"))
             continue
         try:
-            spec = load_scenario(scenario_id, root)
+            spec = load_practice_scenario(scenario_id, root)
             sets.append(BUILDERS[kind](spec.id, spec.title, spec.data, spec.personas))
         except (ContentError, LookupError) as e:
             skipped.append(Skipped(scenario_id, str(e)))

@@ -1,0 +1,167 @@
+"""Graded-only scenarios: a graded exercise never marks a situation the trainee could practise with hints, instant
+feedback and the worked answer; nothing a trainee practises on (lessons, the practice call, role-play cards, live
+sessions, the progress table) opens or lists one."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import frontline
+from frontline.check import run_checks
+from frontline.kit import KitPaths
+from frontline.lessons.metadata import load_lessons, scenario_calls
+from frontline.live.plan import load_plan
+from frontline.live.regrade import ScenarioGrader
+from frontline.problems import ContentError
+from frontline.scenarios import GradedOnlyScenarioError, ProgressStore, list_scenarios, load_scenario
+from frontline.scenarios.graded import graded_scenario, mark_scenario
+from frontline.scenarios.loader import is_graded_only
+from frontline.scenarios.track_check import PLAY, _calls
+from frontline.workshop.cards import build_cards
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def graded_uses() -> list[tuple[str, str, str]]:
+    """(exercise, item id, scenario id) of every graded scenario cell of the front-line exercises."""
+    uses = []
+    for path in sorted(REPO.glob("exercises/fl_*/fl_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            uses += [(path.parent.name, args[0], args[1]) for args, _ in _calls(cell.source, PLAY)]
+    return uses
+
+
+def practice_uses() -> set[str]:
+    """Every scenario a trainee opens for practice: lesson calls and metadata, and the live session plans."""
+    used = set()
+    for lesson in load_lessons(REPO / "notebooks"):
+        used |= set(lesson.scenarios)
+        used |= set(scenario_calls(json.loads(lesson.path.read_text(encoding="utf-8"))))
+    for plan in sorted((REPO / "data" / "sessions").glob("*.yaml")):
+        used |= {q.question_id for q in load_plan(plan, REPO).questions if q.kind == "scenario"}
+    return used
+
+
+GRADED_ONLY = [sid for sid in list_scenarios(include_graded=True) if is_graded_only(sid)]
+
+
+def test_every_graded_exercise_scenario_is_graded_only_and_none_is_practised():
+    uses = graded_uses()
+    assert len(uses) == 15 and {a for a, _, _ in uses} == {p.name for p in REPO.glob("exercises/fl_*")}
+    assert all(is_graded_only(sid) for _, _, sid in uses), [sid for _, _, sid in uses if not is_graded_only(sid)]
+    assert len({sid for _, _, sid in uses}) == len(uses), "each graded use has its own scenario"
+    practised = practice_uses()
+    assert practised, "the lessons and plans open practice scenarios"
+    assert not practised & set(GRADED_ONLY)
+    # the exercise tests the same skill as the lesson: the kind of each graded scenario is practised in the lessons
+    assert {sid.split("/")[0] for _, _, sid in uses} <= {sid.split("/")[0] for sid in practised}
+
+
+def test_the_practice_call_refuses_a_graded_only_scenario_in_plain_words(tmp_path):
+    scenario_id = "diagnosis/cancelled-bed-delivery"
+    with pytest.raises(GradedOnlyScenarioError) as refused:
+        frontline.scenario(scenario_id, store=ProgressStore(tmp_path / "p.json"))
+    message = str(refused.value)
+    assert "“The bed delivery that was called off” is a question kept for a graded exercise" in message
+    assert "cannot be opened for practice" in message
+    assert not re.search(r"[a-z]+/[a-z-]+|\.yaml|\(\)|_", message), "no ids, paths or code names for a trainee"
+    assert not (tmp_path / "p.json").exists(), "nothing recorded as practice"
+    # a practice scenario of the same kind still opens
+    assert frontline.scenario("diagnosis/late-delivery", store=ProgressStore(tmp_path / "p.json")).kind == "diagnosis"
+
+
+@pytest.mark.parametrize("scenario_id", GRADED_ONLY)
+def test_no_practice_listing_names_a_graded_only_scenario(scenario_id, tmp_path):
+    assert scenario_id not in list_scenarios()
+    assert scenario_id in list_scenarios(include_graded=True)
+    with pytest.raises(GradedOnlyScenarioError, match="kept for a graded exercise"):
+        frontline.scenario(scenario_id)
+
+
+def test_the_progress_table_lists_practice_scenarios_only(tmp_path):
+    frame = frontline.progress(store=ProgressStore(tmp_path / "p.json")).frame
+    assert set(frame["id"]) == set(list_scenarios())
+    assert not set(frame["id"]) & set(GRADED_ONLY)
+
+
+def test_role_play_cards_leave_graded_only_scenarios_out_and_refuse_them_by_name():
+    sets, skipped = build_cards(REPO)
+    assert sets and not {s.scenario_id for s in sets} & set(GRADED_ONLY)
+    assert skipped == []
+    graded_cards = [sid for sid in GRADED_ONLY if sid.split("/")[0] in ("diagnosis", "recovery")]
+    assert len(graded_cards) >= 4
+    sets, skipped = build_cards(REPO, only=graded_cards)
+    assert sets == [] and [s.scenario_id for s in skipped] == graded_cards
+    assert all("cannot be opened for practice" in s.reason for s in skipped)
+
+
+def test_a_live_session_cannot_show_or_judge_a_graded_only_scenario(kit_copy):
+    plan = kit_copy / "data" / "sessions" / "graded.yaml"
+    plan.write_text("title: Not allowed\nquestions:\n  - scenario: recovery/roaming-charges-bill\n", encoding="utf-8")
+    problems = run_checks(KitPaths(kit_copy), only={"session plans"})["session plans"]
+    assert [(p.file.name, p.line, p.field) for p in problems] == [("graded.yaml", 3, "questions[0].scenario")]
+    assert "is graded-only (use: graded)" in problems[0].message
+    with pytest.raises(ContentError, match="kept for a graded exercise"):
+        load_plan(plan, kit_copy)
+    grader = ScenarioGrader(kit_copy)
+    assert not grader.available("recovery/roaming-charges-bill")
+    assert grader.available("recovery/utility-billing-error")
+
+
+def test_a_lesson_naming_a_graded_only_scenario_is_reported(kit_copy):
+    path = next((kit_copy / "notebooks").glob("03_*.ipynb"))
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    notebook["metadata"]["frontline"]["lesson"]["scenarios"].append("diagnosis/cancelled-bed-delivery")
+    path.write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
+    problems = run_checks(KitPaths(kit_copy), only={"lessons"})["lessons"]
+    assert any("'diagnosis/cancelled-bed-delivery' is graded-only" in p.message and p.file == path
+               for p in problems), problems
+
+
+def test_an_exercise_grading_on_a_practice_scenario_is_reported(kit_copy):
+    path = kit_copy / "exercises" / "fl_03_diagnosis_call" / "fl_03_diagnosis_call.ipynb"
+    path.write_text(path.read_text(encoding="utf-8").replace("diagnosis/cancelled-bed-delivery",
+                                                             "diagnosis/late-delivery"), encoding="utf-8")
+    problems = run_checks(KitPaths(kit_copy), only={"front-line track"})["front-line track"]
+    assert any("'scenario-cancelled-bed-delivery' plays 'diagnosis/late-delivery', a practice scenario" in p.message
+               for p in problems), problems
+
+
+def test_in_graded_work_a_graded_only_scenario_gives_no_hint_or_solution_but_is_marked(tmp_path, capsys):
+    played = graded_scenario("bed", "diagnosis/cancelled-bed-delivery", folder=tmp_path)
+    engine = played.engine
+    assert engine.hint().startswith("There is no hint for this one.")
+    for question in ("tell-me-about-it", "message-exactly", "read-the-email", "summarise-back"):
+        engine.ask(question)
+    engine.name_issue("bed-by-a-set-day")
+    engine.submit()
+    assert "There is no worked solution here" in engine.solution()
+    assert mark_scenario("bed", "diagnosis/cancelled-bed-delivery", 3, folder=tmp_path) == 3
+    assert "Points: 3 of 3" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("value", "shown"), [("grade", "'grade'"), (True, "True")])
+def test_a_bad_use_value_is_named_with_file_line_and_field(kit_copy, value, shown):
+    file = kit_copy / "data" / "scenarios" / "choice" / "which-level-failed-laptop.yaml"
+    text = file.read_text(encoding="utf-8")
+    file.write_text(text.replace("use: graded", f"use: {json.dumps(value)}"), encoding="utf-8")
+    problems = run_checks(KitPaths(kit_copy), only={"scenarios"})["scenarios"]
+    assert [(p.file.name, p.line, p.field) for p in problems] == [("which-level-failed-laptop.yaml", 2, "use")]
+    assert problems[0].message == ("'use' must be 'practice' (the default: lessons, role-play cards and live "
+                                   "sessions may open it) or 'graded' (kept for graded exercises only); got " + shown)
+
+
+def test_graded_only_scenarios_are_parallel_forms_of_what_the_lessons_practise():
+    practised = practice_uses()
+    for _, _, scenario_id in graded_uses():
+        spec = load_scenario(scenario_id)
+        same_kind = [load_scenario(p) for p in practised if p.split("/")[0] == spec.kind]
+        assert same_kind, scenario_id
+        assert all(spec.title != other.title for other in same_kind), "a new situation, not a renamed copy"
+        if spec.kind == "diagnosis":  # same difficulty: a budget no larger or smaller than the lessons use
+            assert spec.data["budget"] in {o.data["budget"] for o in same_kind}, scenario_id
