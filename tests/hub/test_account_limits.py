@@ -6,6 +6,7 @@ machine has one, a failure to use it fails the test (on a machine without one, t
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import subprocess
 import sys
@@ -13,7 +14,15 @@ import sys
 import pytest
 from hub_support import cgroups_expected
 
-from frontline.hub.limits import CPU_PERIOD, AccountCgroup, CgroupV1, find_tree, own_cgroups
+from frontline.hub.limits import (
+    CPU_PERIOD,
+    AccountCgroup,
+    CgroupV1,
+    LimitsUnavailable,
+    find_tree,
+    mounts,
+    own_cgroups,
+)
 from frontline.hub.settings import load_settings
 
 # Fill 256 MiB page by page, so the memory is really used, not only reserved.
@@ -89,3 +98,30 @@ def test_cpu_and_memory_limits_come_from_the_cohort_file(tree, account, tmp_path
     assert spent < 0.25 * 2 + 0.3, spent
     throttled = dict(line.split() for line in (processor / "cpu.stat").read_text().splitlines())
     assert int(throttled["nr_throttled"]) > 0, throttled
+
+
+# /proc/self/mountinfo of machines where the hub cannot use control groups, as the kernel writes it.
+READ_ONLY_V1 = """\
+35 31 0:32 / /sys/fs/cgroup/memory ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,memory
+32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,cpu,cpuacct
+"""
+V2_WITHOUT_CONTROLLERS = "41 31 0:38 / {point} rw,relatime - cgroup2 cgroup2 rw\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as another user the reason given is 'not root'")
+def test_the_reason_is_given_when_cgroups_cannot_be_used(tmp_path):
+    with pytest.raises(LimitsUnavailable, match="/sys/fs/cgroup/memory is mounted read-only"):
+        find_tree(READ_ONLY_V1, "4:memory:/\n1:cpu,cpuacct:/\n")
+    (tmp_path / "cgroup.controllers").write_text("io pids\n")
+    with pytest.raises(LimitsUnavailable, match="no cgroup hierarchy here offers the memory and cpu controllers"):
+        find_tree(V2_WITHOUT_CONTROLLERS.format(point=tmp_path), "0::/\n")
+
+
+def test_the_hub_finds_its_own_cgroup_in_each_hierarchy():
+    mounted = mounts("39 31 0:36 /docker/abc /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+                     "41 31 0:38 / /sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw,nsdelegate\n")
+    assert [(m.kind, m.root, str(m.point), m.writable) for m in mounted] == [
+        ("cgroup", "/docker/abc", "/sys/fs/cgroup/memory", True), ("cgroup2", "/", "/sys/fs/cgroup", True)]
+    assert "memory" in mounted[0].options
+    own = own_cgroups("4:memory:/docker/abc/x\n1:cpu,cpuacct:/\n0::/user.slice/hub.service\n")
+    assert own == {"memory": "/docker/abc/x", "cpu": "/", "cpuacct": "/", "": "/user.slice/hub.service"}

@@ -209,7 +209,7 @@ def _v2_tree(mount: Mount, own: str) -> CgroupV2:
     problems = []
     for base in dict.fromkeys((_folder(mount, own), mount.point)):
         try:
-            _delegate(base, is_top=base == mount.point)
+            _delegate(base)
             parent = base / PARENT
             parent.mkdir(exist_ok=True)
             _enable(parent)
@@ -227,17 +227,18 @@ def _enable(folder: Path) -> None:
         _write(folder / "cgroup.subtree_control", " ".join(f"+{c}" for c in missing))
 
 
-def _delegate(base: Path, is_top: bool) -> None:
+def _delegate(base: Path) -> None:
     """Make ``base`` able to hold the accounts' cgroups with controllers.
 
-    cgroup v2 allows controllers for children only in a cgroup without processes of its own (the top excepted).
-    When the only processes in ``base`` are the hub and what it started, they move into ``base/hub`` first.
+    cgroup v2 allows controllers for children only in a cgroup without processes of its own (the machine's top
+    cgroup excepted, but not a container's). When the only processes in ``base`` are the hub and what it started,
+    they move into ``base/hub`` first.
     """
     try:
         _enable(base)
         return
     except OSError as e:
-        if is_top or e.errno != errno.EBUSY:
+        if e.errno != errno.EBUSY:
             raise
     members = [int(p) for p in _read(base / "cgroup.procs").split()]
     strangers = [p for p in members if not _descends_from_us(p)]
