@@ -105,34 +105,43 @@ def _holds_no_name(folder: Path, *names: str) -> None:
 
 def test_the_hub_router_keeps_each_users_participant_over_a_restart(cohort, people, tmp_path):
     """The room's routes built twice over one database, with the real hub vouching for each user's token."""
+    import asyncio
+
+    import httpx
     from fastapi import FastAPI
-    from fastapi.testclient import TestClient
     from jupyterhub.services.auth import HubOAuth
 
     from frontline.hub.hub_auth import hub_router
     from frontline.live.server import ServeOptions, prepare
     from frontline.live.store import sqlite_url
 
-    def room():
+    ann, bob = people["ann"], people["bob"]
+
+    async def run_room(*users: HubUser) -> list[dict]:
+        """Start the room's routes on the database, join as each user in turn, stop; what each join returned."""
         settings = prepare(ServeOptions(db_url=sqlite_url(tmp_path)))
         app = FastAPI()
         auth = HubOAuth(api_token="not-needed-to-check-a-user-token", api_url=f"{cohort['url']}/hub/api")
         app.include_router(hub_router(settings, auth, "facilitators"))
-        return settings.store, TestClient(app)
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://room") as client:
+                joined = []
+                for user in users:
+                    reply = await client.post("/hub/join", headers={"Authorization": f"token {user.token}"})
+                    assert reply.status_code == 201, reply.text
+                    joined.append(reply.json())
+            joined.append({"valid": [settings.store.participant_for_token(j["participant_token"]) for j in joined]})
+            return joined
+        finally:
+            settings.store.close()
 
-    ann, bob = people["ann"], people["bob"]
-    store, client = room()
-    first = _join(client, ann)
-    assert _join(client, ann) == first  # while the room runs: one participant, one token
-    store.close()
-
-    store, client = room()  # the room restarted
-    again, other = _join(client, ann), _join(client, bob)
+    first, same, _ = asyncio.run(run_room(ann, ann))
+    assert same == first  # while the room runs: one participant, one token
+    again, other, checked = asyncio.run(run_room(ann, bob))  # the room restarted
     assert again["participant_id"] == first["participant_id"]
     assert other["participant_id"] != first["participant_id"]
-    assert store.participant_for_token(again["participant_token"]) == first["participant_id"]
-    assert store.participant_for_token(first["participant_token"]) == first["participant_id"]
-    store.close()
+    assert again["participant_token"] != first["participant_token"]
+    assert checked["valid"] == [first["participant_id"], other["participant_id"]]
     _holds_no_name(tmp_path, ann.name, bob.name)
 
 
