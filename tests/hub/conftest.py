@@ -25,6 +25,7 @@ import pytest
 import yaml
 from hub_support import HubUser
 
+from frontline.hub.limits import AccountCgroup, LimitsUnavailable, find_tree
 from frontline.hub.setup import TRAINERS_LINUX_GROUP
 from frontline.lab.launch import any_free_port
 
@@ -84,7 +85,7 @@ def accounts(reachable_python, tmp_path_factory):
         "port": any_free_port(),
         "ip": "127.0.0.1",
         "state_dir": str(base / "state"),
-        "limits": {"memory": "4G", "processes": 512},
+        "limits": {"memory": "4G", "cpu": 1.5, "processes": 512},
         "live_port": any_free_port(),
     }
     cohort_file = base / "cohort.yaml"
@@ -105,9 +106,23 @@ def accounts(reachable_python, tmp_path_factory):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(int(pid), signal.SIGKILL)
             subprocess.run(["userdel", "--remove", name], capture_output=True)
+        _remove_account_cgroups(people.values())
         if not group_existed:
             subprocess.run(["groupdel", TRAINERS_LINUX_GROUP], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _remove_account_cgroups(names) -> None:
+    """The hub's servers joined a cgroup per account under the hub's (so this process's) own: remove them."""
+    try:
+        tree = find_tree()
+    except LimitsUnavailable:
+        return
+    for name in names:
+        AccountCgroup(name, tree.folders(name)).remove(wait=10)
+    for parent in tree.parents.values():  # only when no other hub's accounts are in it
+        with contextlib.suppress(OSError):
+            parent.rmdir()
 
 
 def _stop_group(process: subprocess.Popen) -> None:

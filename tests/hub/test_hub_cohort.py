@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
-from hub_support import HubUser
+from hub_support import HubUser, cgroups_expected
+
+from frontline.hub.limits import CPU_PERIOD, find_tree, own_cgroups
 
 pytestmark = pytest.mark.slow
 
@@ -164,8 +167,34 @@ def test_each_server_runs_as_its_account_with_limits(cohort, people):
     ann = people["ann"]
     out = ann.run("import os, pwd, resource\n"
                   "print(pwd.getpwuid(os.getuid()).pw_name, resource.getrlimit(resource.RLIMIT_AS)[0],\n"
-                  "      resource.getrlimit(resource.RLIMIT_NPROC)[0], os.nice(0), os.getcwd())\n")
-    name, memory, processes, niceness, cwd = out.split()
+                  "      resource.getrlimit(resource.RLIMIT_NPROC)[0], os.nice(0), os.getcwd(), os.getppid())\n")
+    name, memory, processes, niceness, cwd, server = out.split()
     assert name == ann.name
     assert int(memory) == 4 * 1024**3 and int(processes) == 512 and int(niceness) > 0
     assert cwd == f"/home/{ann.name}"
+
+    # Per account: her server (the kernel's parent) is in her account's cgroup, which holds the cohort's limits;
+    # where the machine has no usable cgroups, the per-process limits above stand alone and the log says so.
+    assert "jupyterhub-singleuser" in Path(f"/proc/{server}/cmdline").read_text()
+    joined = own_cgroups(Path(f"/proc/{server}/cgroup").read_text())
+    log = cohort["log"].read_text()
+    if cgroups_expected():
+        tree = find_tree()
+        assert "Per-account limits with cgroup" in log
+        for folder in tree.folders(ann.name):
+            assert server in (folder / "cgroup.procs").read_text().split()
+        if tree.version == 1:
+            assert joined["memory"].endswith(f"/frontline/{ann.name}")
+            assert joined["cpu"].endswith(f"/frontline/{ann.name}")
+            memory_folder, cpu_folder = (tree.parents[c] / ann.name for c in ("memory", "cpu"))
+            assert (memory_folder / "memory.limit_in_bytes").read_text().strip() == str(4 * 1024**3)
+            assert (cpu_folder / "cpu.cfs_quota_us").read_text().strip() == str(int(1.5 * CPU_PERIOD))
+            assert (cpu_folder / "cpu.cfs_period_us").read_text().strip() == str(CPU_PERIOD)
+        else:
+            assert joined[""].endswith(f"/frontline/{ann.name}")
+            folder = tree.parents[""] / ann.name
+            assert (folder / "memory.max").read_text().strip() == str(4 * 1024**3)
+            assert (folder / "cpu.max").read_text().split() == [str(int(1.5 * CPU_PERIOD)), str(CPU_PERIOD)]
+    else:
+        assert not any("/frontline/" in path for path in joined.values()), joined
+        assert log.count("Per-account memory and CPU limits are not available") == 1, log[-3000:]

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import time
+from pathlib import Path
 
 import pytest
 from hub_support import HubUser
@@ -84,3 +88,101 @@ def httpx_client(base_url: str, token: str):
     import httpx
 
     return httpx.Client(base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {token}"})
+
+
+def _join(client, user: HubUser, path: str = "/hub/join") -> dict:
+    reply = client.post(path, headers={"Authorization": f"token {user.token}"})
+    assert reply.status_code == 201, reply.text
+    return reply.json()
+
+
+def _holds_no_name(folder: Path, *names: str) -> None:
+    held = b"".join(f.read_bytes() for f in folder.iterdir() if f.is_file())
+    assert held  # the room's database (and its write-ahead log) is there
+    for name in names:
+        assert name.encode() not in held
+
+
+def test_the_hub_router_keeps_each_users_participant_over_a_restart(cohort, people, tmp_path):
+    """The room's routes built twice over one database, with the real hub vouching for each user's token."""
+    import asyncio
+
+    import httpx
+    from fastapi import FastAPI
+    from jupyterhub.services.auth import HubOAuth
+
+    from frontline.hub.hub_auth import hub_router
+    from frontline.live.server import ServeOptions, prepare
+    from frontline.live.store import sqlite_url
+
+    ann, bob = people["ann"], people["bob"]
+
+    async def run_room(*users: HubUser) -> list[dict]:
+        """Start the room's routes on the database, join as each user in turn, stop; what each join returned."""
+        settings = prepare(ServeOptions(db_url=sqlite_url(tmp_path)))
+        app = FastAPI()
+        auth = HubOAuth(api_token="not-needed-to-check-a-user-token", api_url=f"{cohort['url']}/hub/api")
+        app.include_router(hub_router(settings, auth, "facilitators"))
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://room") as client:
+                joined = []
+                for user in users:
+                    reply = await client.post("/hub/join", headers={"Authorization": f"token {user.token}"})
+                    assert reply.status_code == 201, reply.text
+                    joined.append(reply.json())
+            joined.append({"valid": [settings.store.participant_for_token(j["participant_token"]) for j in joined]})
+            return joined
+        finally:
+            settings.store.close()
+
+    first, same, _ = asyncio.run(run_room(ann, ann))
+    assert same == first  # while the room runs: one participant, one token
+    again, other, checked = asyncio.run(run_room(ann, bob))  # the room restarted
+    assert again["participant_id"] == first["participant_id"]
+    assert other["participant_id"] != first["participant_id"]
+    assert again["participant_token"] != first["participant_token"]
+    assert checked["valid"] == [first["participant_id"], other["participant_id"]]
+    _holds_no_name(tmp_path, ann.name, bob.name)
+
+
+def _live_service_pids(port: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if any(a.endswith(b"live_service.py") for a in argv) and str(port).encode() in argv:
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_trainee_keeps_their_participant_when_the_live_room_restarts(cohort, people):
+    ann, bob = people["ann"], people["bob"]
+    with ann.api as api:
+        before = _join(api, ann, f"{LIVE}hub/join")
+    [service] = _live_service_pids(cohort["settings"]["live_port"])
+    os.kill(service, signal.SIGKILL)  # the hub started it; it starts it again when it notices (within 30 s)
+
+    deadline = time.monotonic() + 120
+    while True:
+        with ann.api as api:
+            reply = api.post(f"{LIVE}hub/join", headers={"Authorization": f"token {ann.token}"})
+        if reply.status_code == 201 and service not in _live_service_pids(cohort["settings"]["live_port"]):
+            break
+        assert time.monotonic() < deadline, f"the live room did not come back: {reply.status_code} {reply.text}"
+        time.sleep(1)
+    after = reply.json()
+    assert after["participant_id"] == before["participant_id"]
+    with bob.api as api:
+        assert _join(api, bob, f"{LIVE}hub/join")["participant_id"] != before["participant_id"]
+    # the token from before the restart is still hers: the room takes her answers with it (a made-up one it refuses)
+    def send(token: str):
+        return ann.browser.post(f"{LIVE}api/answers", headers={"Authorization": f"Bearer {token}"},
+                                json={"question_id": "hub-poll", "idempotency_key": "hub-answer-after-restart",
+                                      "kind": "choice", "answer": "Acknowledge the delay"})
+
+    assert send("made-up-token-" + "x" * 20).status_code == 403
+    assert send(before["participant_token"]).status_code not in (401, 403)
+    _holds_no_name(Path(cohort["settings"]["state_dir"]) / "live", ann.name, bob.name)

@@ -21,7 +21,7 @@ facilitators: [fay]
 trainees: [ann, bob]
 port: 8123
 state_dir: {state}
-limits: {{memory: 1500M, processes: 128}}
+limits: {{memory: 1500M, cpu: 0.5, processes: 128}}
 idle_timeout: 900
 live_port: 8124
 """
@@ -37,6 +37,7 @@ def test_cohort_file_is_read(tmp_path):
     settings = load_settings(_write(tmp_path, COHORT.format(state=tmp_path / "state")))
     assert settings.everyone == ("tina", "fay", "ann", "bob")
     assert settings.memory_limit == 1500 * 1024**2 and settings.process_limit == 128
+    assert settings.cpu_limit == 0.5
     assert settings.role_of("tina") == "trainer" and settings.role_of("fay") == "facilitator"
     assert settings.role_of("ann") == "trainee"
     assert settings.exchange == tmp_path / "state" / "exchange"
@@ -46,6 +47,12 @@ def test_cohort_file_is_read(tmp_path):
     (("trainees: [ann, bob]", "trainees: [ann, Bob!]"), "field 'trainees': 'Bob!' is not a valid user name"),
     (("trainees: [ann, bob]", "trainees: [ann, tina]"), "tina cannot be both trainer and trainee"),
     (("memory: 1500M", "memory: lots"), "field 'limits.memory': 'lots' is not a size"),
+    (("cpu: 0.5", "cpu: lots"), "field 'limits.cpu' must be a number of CPUs from 0.01 to 1024, such as 0.5 or 2, "
+                                "not 'lots'"),
+    (("cpu: 0.5", "cpu: 0"), "field 'limits.cpu' must be a number of CPUs from 0.01 to 1024"),
+    (("cpu: 0.5", "cpu: .nan"), "field 'limits.cpu' must be a number of CPUs"),
+    (("cpu: 0.5", "cpu: true"), "field 'limits.cpu' must be a number of CPUs"),
+    (("cpu: 0.5", "cpus: 0.5"), "field 'limits' takes only memory, cpu and processes"),
     (("idle_timeout: 900", "idle_timeout: soon"), "field 'idle_timeout' must be a whole number"),
     (("port: 8123", "prot: 8123"), "unknown field(s) prot"),
     (("trainers: [tina]", "trainers: []"), "field 'trainers' needs at least one name"),
@@ -78,7 +85,7 @@ def test_hub_config_from_cohort(tmp_path, monkeypatch):
     assert c.Authenticator.allowed_users == {"tina", "fay", "ann", "bob"}
     assert c.JupyterHub.load_groups["facilitators"] == {"users": ["fay"]}
     assert c.JupyterHub.spawner_class == "frontline.hub.spawner.CohortSpawner"
-    assert c.CohortSpawner.memory_bytes == 1500 * 1024**2
+    assert c.CohortSpawner.memory_bytes == 1500 * 1024**2 and c.CohortSpawner.cpu_limit == 0.5
     services = {s["name"]: s for s in c.JupyterHub.services}
     assert "--timeout=900" in services["idle-culler"]["command"]
     assert services["live"]["url"] == "http://127.0.0.1:8124" and services["live"]["oauth_no_confirm"]

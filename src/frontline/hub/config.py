@@ -68,6 +68,7 @@ def configure(c, settings: HubSettings, kit: Path, internal_ports: tuple[int, in
     c.CohortSpawner.kit_root = str(kit)
     c.CohortSpawner.exchange_root = str(settings.exchange)
     c.CohortSpawner.memory_bytes = settings.memory_limit
+    c.CohortSpawner.cpu_limit = settings.cpu_limit
     c.CohortSpawner.process_limit = settings.process_limit
 
     def set_role(spawner):

@@ -15,34 +15,45 @@ Routes (under the service's prefix, e.g. ``/services/live/``):
   ``JUPYTERHUB_API_TOKEN``): the same participant, for the notebook's live client.
 
 Anonymity stays the default: the participant is created without a name, so the room shows counts and answers,
-never who gave them. One hub user keeps one participant while the service runs.
+never who gave them. One hub user keeps one participant, also after the service restarts: the room's database
+knows them by a keyed hash of their hub name (:meth:`frontline.live.store.SessionStore.participant_for_identity`),
+never by the name itself.
 """
 
 from __future__ import annotations
 
 import hmac
 import html
+import threading
 from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Cookie, Header, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 STATE_COOKIE = "frontline-live-oauth-state"
 ROLES = ("trainee", "facilitator")
 
 
 class HubParticipants:
-    """One anonymous participant per hub user, created on first join."""
+    """One anonymous participant per hub user, kept in the room's database (by a keyed hash of the name).
+
+    While the service runs, a hub user gets the same token each time they join (the joined page and the
+    notebook share it); after a restart, a fresh one for the same participant.
+    """
 
     def __init__(self, store: Any):
         self.store = store
-        self._by_user: dict[str, tuple[str, str]] = {}
+        self._tokens: dict[str, tuple[str, str]] = {}
+        self._lock = threading.Lock()
 
     def for_user(self, username: str) -> tuple[str, str]:
-        if username not in self._by_user:
-            self._by_user[username] = self.store.add_participant(None)  # no name: the room stays anonymous
-        return self._by_user[username]
+        with self._lock:
+            if username not in self._tokens:
+                participant, token, _new = self.store.participant_for_identity(f"hub:{username}")
+                self._tokens[username] = (participant, token)
+            return self._tokens[username]
 
 
 def _joined_page(title: str, token: str) -> str:
@@ -99,7 +110,7 @@ def hub_router(settings: Any, auth: Any, facilitators_group: str, api_url: str |
                 raise HTTPException(403, f"{user['name']} is not in the hub group {facilitators_group!r}")
             response: Response = RedirectResponse(f"{prefix}room#token={settings.facilitator_token}", 302)
         else:
-            _participant, participant_token = participants.for_user(user["name"])
+            _participant, participant_token = await run_in_threadpool(participants.for_user, user["name"])
             response = HTMLResponse(_joined_page(title(), participant_token),
                                     headers={"Cache-Control": "no-store"})
         response.delete_cookie(STATE_COOKIE, path=prefix)
@@ -113,7 +124,7 @@ def hub_router(settings: Any, auth: Any, facilitators_group: str, api_url: str |
         user = await auth.user_for_token(token, use_cache=False, sync=False)
         if not user or user.get("kind", "user") != "user":
             raise HTTPException(403, "this token does not belong to a person in the hub")
-        participant_id, participant_token = participants.for_user(user["name"])
+        participant_id, participant_token = await run_in_threadpool(participants.for_user, user["name"])
         return {"participant_id": participant_id, "participant_token": participant_token, "title": title()}
 
     return router

@@ -8,8 +8,12 @@ A small YAML file the person who runs the server edits (see docs/hub.md)::
     trainees: [ann, bob]
     port: 8000
     state_dir: /srv/frontline
-    limits: {memory: 2G, processes: 256}
+    limits: {memory: 2G, cpu: 1.0, processes: 256}
     idle_timeout: 3600
+
+``limits.memory`` and ``limits.cpu`` (CPUs' worth of time, e.g. 0.5 or 2) bound each account as a whole when
+the machine allows control groups (:mod:`frontline.hub.limits`); ``memory`` also bounds each process's address
+space, and ``processes`` the processes of each account.
 
 Every error names the file and the field.
 """
@@ -30,6 +34,7 @@ TRAINEES_GROUP = "trainees"
 # Linux and JupyterHub both accept these; anything else is refused before a useradd can misread it.
 _USERNAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _SIZE = re.compile(r"^(\d+)([KMGT]?)$")
+MAX_CPUS = 1024
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 AUTHENTICATORS = {
     # workshop default: each person chooses their password at first login (names must be on the cohort list)
@@ -64,6 +69,7 @@ class HubSettings:
     authenticator: str = "first-use"
     authenticator_config: dict = field(default_factory=dict)
     memory_limit: int = 2 * 1024**3
+    cpu_limit: float = 1.0
     process_limit: int = 256
     idle_timeout: int = 3600
     live_port: int = 0
@@ -131,8 +137,8 @@ def load_settings(path: Path | str | None = None) -> HubSettings:
     if not isinstance(cohort, str) or not cohort.strip():
         raise HubSettingsError(f"{path}: field 'cohort' needs a name")
     limits = data.get("limits") or {}
-    if not isinstance(limits, dict) or set(limits) - {"memory", "processes"}:
-        raise HubSettingsError(f"{path}: field 'limits' takes only memory and processes")
+    if not isinstance(limits, dict) or set(limits) - {"memory", "cpu", "processes"}:
+        raise HubSettingsError(f"{path}: field 'limits' takes only memory, cpu and processes")
     trainers = _names(data, "trainers", str(path), required=True)
     trainees = _names(data, "trainees", str(path))
     facilitators = _names(data, "facilitators", str(path))
@@ -148,6 +154,10 @@ def load_settings(path: Path | str | None = None) -> HubSettings:
     processes = limits.get("processes", 256)
     if not isinstance(processes, int) or processes < 16:
         raise HubSettingsError(f"{path}: field 'limits.processes' must be a whole number of at least 16")
+    cpu = limits.get("cpu", 1.0)
+    if isinstance(cpu, bool) or not isinstance(cpu, int | float) or not 0.01 <= cpu <= MAX_CPUS:
+        raise HubSettingsError(f"{path}: field 'limits.cpu' must be a number of CPUs from 0.01 to {MAX_CPUS}, "
+                               f"such as 0.5 or 2, not {cpu!r}")
     auth_config = data.get("authenticator_config") or {}
     if not isinstance(auth_config, dict):
         raise HubSettingsError(f"{path}: field 'authenticator_config' must be a mapping of settings")
@@ -163,6 +173,7 @@ def load_settings(path: Path | str | None = None) -> HubSettings:
         authenticator=str(data.get("authenticator", "first-use")),
         authenticator_config=auth_config,
         memory_limit=parse_size(limits.get("memory", "2G"), f"{path}: field 'limits.memory'"),
+        cpu_limit=float(cpu),
         process_limit=processes,
         idle_timeout=integers["idle_timeout"],
         live_port=integers["live_port"],

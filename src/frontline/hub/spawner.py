@@ -1,9 +1,15 @@
-"""Each person's server: their own account, their own workspace, memory and process limits, their role's config.
+"""Each person's server: their own account, their own workspace, memory and CPU limits, their role's config.
 
 :class:`CohortSpawner` is JupyterHub's ``LocalProcessSpawner`` (the server runs as the person's Linux account)
-plus, without needing systemd or cgroups, resource limits applied in the child before it starts (address space
-and number of processes; a lower CPU priority so one busy server cannot starve the others). Where systemd is
-available, ``jupyterhub-systemdspawner`` gives hard CPU and memory quotas instead (docs/hub.md).
+plus limits set in the child before it starts, which its kernels and terminals inherit:
+
+* per account, where the machine allows control groups: the server joins its account's cgroup
+  (:mod:`frontline.hub.limits`), which bounds the memory and CPU time of everything the account runs;
+* per process, always (the second line, and the only one without control groups): an address-space limit, a
+  limit on the account's processes, and a lower CPU priority so one busy server cannot starve the others.
+
+Without control groups the hub says so once in its log; ``jupyterhub-systemdspawner`` or Zero to JupyterHub
+give hard per-person quotas instead (docs/hub.md).
 """
 
 from __future__ import annotations
@@ -15,14 +21,17 @@ import sys
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
-from traitlets import Integer, Unicode
+from traitlets import Float, Integer, Unicode
 
+from frontline.hub.limits import AccountCgroup, CgroupTree, LimitsUnavailable, find_tree
 from frontline.hub.workspace import WELCOME, WORKSPACE_NAME, prepare_workspace
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TRAINEE_CONFIG = PACKAGE / "lab" / "jupyter_config"
 TRAINER_CONFIG = PACKAGE / "lab" / "jupyter_config_trainer"
 NICENESS = 5
+# The hub's cgroup tree, looked for once per hub process (None: not looked for yet).
+_tree: CgroupTree | LimitsUnavailable | None = None
 
 
 def limit_resources(memory: int, processes: int) -> None:
@@ -36,18 +45,46 @@ def limit_resources(memory: int, processes: int) -> None:
 class CohortSpawner(LocalProcessSpawner):
     """A local server per person, with limits, a prepared workspace and the role's Jupyter config."""
 
-    memory_bytes = Integer(2 * 1024**3, config=True, help="Address-space limit of each server and its kernels.")
+    memory_bytes = Integer(2 * 1024**3, config=True,
+                           help="Memory of each account (with cgroups) and address space of each process.")
+    cpu_limit = Float(1.0, config=True, help="CPUs' worth of time each account may use (with cgroups).")
     process_limit = Integer(256, config=True, help="Processes (and threads) one account may run.")
     role = Unicode("trainee", help="trainee, trainer or facilitator; set per user by the hub config.")
     kit_root = Unicode("", config=True, help="The kit folder (FRONTLINE_KIT) the servers read lessons from.")
     exchange_root = Unicode("", config=True, help="The shared nbgrader exchange folder.")
     course_folder_name = Unicode("course", config=True, help="The trainer's course folder inside their home.")
 
+    cgroup: AccountCgroup | None = None
+
+    def account_cgroup(self) -> AccountCgroup | None:
+        """The account's cgroup with the cohort's limits, or None when the machine does not allow them."""
+        global _tree
+        if _tree is None:
+            try:
+                _tree = find_tree()
+                self.log.info("Per-account limits with %s: memory %s bytes, %s CPU per account",
+                              _tree.describe(), self.memory_bytes, self.cpu_limit)
+            except LimitsUnavailable as e:
+                _tree = e
+                self.log.warning("Per-account memory and CPU limits are not available (%s); each server keeps "
+                                 "its per-process limits (address space, processes, lower priority) only. For hard "
+                                 "per-person quotas use SystemdSpawner or Zero to JupyterHub (docs/hub.md).", e)
+        if isinstance(_tree, LimitsUnavailable):
+            return None
+        try:
+            return _tree.account(self.user.name, self.memory_bytes, self.cpu_limit)
+        except OSError as e:
+            self.log.error("Could not set the limits of %s's cgroup (%s); their server starts with its "
+                           "per-process limits only", self.user.name, e)
+            return None
+
     def make_preexec_fn(self, name):
         become_user = super().make_preexec_fn(name)
-        memory, processes = self.memory_bytes, self.process_limit
+        memory, processes, cgroup = self.memory_bytes, self.process_limit, self.cgroup
 
         def preexec():
+            if cgroup is not None:  # as root, before dropping to the account
+                cgroup.join()
             limit_resources(memory, processes)
             become_user()
 
@@ -83,4 +120,10 @@ class CohortSpawner(LocalProcessSpawner):
         if folder is not None:
             self.notebook_dir = str(Path(self.home_dir))
             self.default_url = "/lab/tree/" + str(folder.relative_to(self.home_dir) / WELCOME)
+        self.cgroup = self.account_cgroup()
         return await super().start()
+
+    async def stop(self, now=False):
+        await super().stop(now=now)
+        if self.cgroup is not None:  # removed when the account has nothing left running (else kept for next time)
+            self.cgroup.remove(wait=0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import math
 import os
@@ -42,6 +43,7 @@ from sqlalchemy import (
     UniqueConstraint,
     cast,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -100,6 +102,23 @@ participants_table = Table(
     Column("joined_at", Float, nullable=False),
 )
 
+# A person an outside login vouches for (a JupyterHub user), known by a keyed hash of their name, never the name: the
+# same participant whenever they come back, and no name in the database (see SessionStore.participant_for_identity).
+identities_table = Table(
+    "identities", metadata,
+    Column("identity_hash", String(64), primary_key=True),
+    Column("participant_id", String(40), ForeignKey("participants.participant_id"), nullable=False, unique=True),
+)
+
+# A participant's further tokens (the first is in participants): one each time an identity joins again after the
+# server restarted, since tokens are kept only as hashes. Earlier tokens keep working.
+participant_tokens_table = Table(
+    "participant_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("participant_id", String(40), ForeignKey("participants.participant_id"), nullable=False),
+    Column("issued_at", Float, nullable=False),
+)
+
 answers_table = Table(
     "answers", metadata,
     Column("answer_number", Integer, primary_key=True, autoincrement=True),
@@ -148,6 +167,9 @@ join_attempts_table = Table(
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+IDENTITY_SECRET = "identity_secret"  # the settings key of the HMAC key for identities
 
 
 DB_FILE_NAME = "live-session.sqlite"
@@ -453,8 +475,11 @@ class SessionStore:
                     .group_by(attempts.c.address, attempts.c.accepted)):
                 counts[(address, bool(accepted))] += count
             hashes = sorted({hash_token(r.resume) for r in requests if r.resume})
-            known = {h: p for h, p in conn.execute(select(people.c.token_hash, people.c.participant_id)
-                                                   .where(people.c.token_hash.in_(hashes)))} if hashes else {}
+            extra = participant_tokens_table
+            known = {h: p for h, p in conn.execute(
+                select(people.c.token_hash, people.c.participant_id).where(people.c.token_hash.in_(hashes))
+                .union_all(select(extra.c.token_hash, extra.c.participant_id).where(extra.c.token_hash.in_(hashes))))
+            } if hashes else {}
             room = _total(conn, PARTICIPANTS_TOTAL)
             outcomes, new_people, new_attempts = [], [], []
             for request in requests:
@@ -500,9 +525,49 @@ class SessionStore:
         return outcome.extra["participant_id"], outcome.extra["participant_token"]
 
     def participant_for_token(self, token: str) -> str | None:
+        people, extra, hashed = participants_table, participant_tokens_table, hash_token(token)
         with self.engine.connect() as conn:
-            return conn.execute(select(participants_table.c.participant_id)
-                                .where(participants_table.c.token_hash == hash_token(token))).scalar()
+            return conn.execute(select(people.c.participant_id).where(people.c.token_hash == hashed).union_all(
+                select(extra.c.participant_id).where(extra.c.token_hash == hashed))).scalar()
+
+    def participant_for_identity(self, identity: str) -> tuple[str, str, bool]:
+        """The participant of a person an outside login vouches for (e.g. ``"hub:ann"``), created without a name
+        on their first join; ``(participant id, a fresh token, whether the participant is new)``.
+
+        The identity is kept only as an HMAC under a secret of this session (in its settings), so the database
+        holds no names, and the same person gets the same participant after a restart. Each call issues a new
+        token (tokens are kept only hashed); the person's earlier tokens keep working.
+        """
+        token, now = secrets.token_urlsafe(24), time.time()
+        people, identities = participants_table, identities_table
+        with self._writing() as conn:
+            key = hmac.new(self._identity_secret(conn).encode(), identity.encode(), hashlib.sha256).hexdigest()
+            found = conn.execute(select(identities.c.participant_id)
+                                 .where(identities.c.identity_hash == key)).scalar()
+            created = found is None
+            if created:
+                found = "p-" + secrets.token_hex(6)
+                conn.execute(insert(people).values(participant_id=found, token_hash=hash_token(token), name=None,
+                                                   joined_at=now))
+                claimed = conn.execute(self._insert(identities).values(identity_hash=key, participant_id=found)
+                                       .on_conflict_do_nothing()).rowcount
+                if claimed:
+                    _apply_tallies(conn, {TOTALS: Counter({PARTICIPANTS_TOTAL: 1})}, self._upsert)
+                else:  # another server process let the same person in a moment ago: theirs is the participant
+                    conn.execute(delete(people).where(people.c.participant_id == found))
+                    found = conn.execute(select(identities.c.participant_id)
+                                         .where(identities.c.identity_hash == key)).scalar_one()
+                    created = False
+            if not created:
+                conn.execute(insert(participant_tokens_table).values(token_hash=hash_token(token),
+                                                                     participant_id=found, issued_at=now))
+        return found, token, created
+
+    def _identity_secret(self, conn: Connection) -> str:
+        """The session's HMAC key for identities, made on first use (the first process to store one wins)."""
+        conn.execute(self._insert(settings_table).values(key=IDENTITY_SECRET, value=secrets.token_hex(32))
+                     .on_conflict_do_nothing())
+        return conn.execute(select(settings_table.c.value).where(settings_table.c.key == IDENTITY_SECRET)).scalar_one()
 
     def room_size(self) -> int:
         with self.engine.connect() as conn:

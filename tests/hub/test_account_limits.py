@@ -1,0 +1,127 @@
+"""Per-account limits with real control groups: a process joined to an account's cgroup is held to its memory and
+CPU limits, which come from the cohort file. Needs root and a writable cgroup hierarchy (v1 or v2); where the
+machine has one, a failure to use it fails the test (on a machine without one, the hub test checks the fallback).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from hub_support import cgroups_expected
+
+from frontline.hub.limits import (
+    CPU_PERIOD,
+    AccountCgroup,
+    CgroupV1,
+    LimitsUnavailable,
+    find_tree,
+    mounts,
+    own_cgroups,
+)
+from frontline.hub.settings import load_settings
+
+# Fill 256 MiB page by page, so the memory is really used, not only reserved.
+ALLOCATE = ("block = bytearray(256 * 1024 * 1024)\n"
+            "for i in range(0, len(block), 4096):\n"
+            "    block[i] = 1\n"
+            "print('allocated')\n")
+# Two seconds of wall-clock time spent computing; prints the CPU time it got.
+SPIN = ("import resource, time\n"
+        "start = time.monotonic()\n"
+        "while time.monotonic() - start < 2:\n"
+        "    pass\n"
+        "usage = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "print(usage.ru_utime + usage.ru_stime)\n")
+
+
+@pytest.fixture
+def tree():
+    why = cgroups_expected()
+    if why is None:
+        pytest.skip("no writable cgroup hierarchy with memory and cpu here (or not root); "
+                    "the hub test checks the per-process fallback instead")
+    found = find_tree()  # expected to work here: an exception fails the test
+    yield found
+    for parent in found.parents.values():  # shared with a running hub's accounts, if any: only removed when empty
+        with contextlib.suppress(OSError):
+            parent.rmdir()
+
+
+@pytest.fixture
+def account(tree):
+    """A made-up account name; its cgroup is removed after the test (its processes have ended by then)."""
+    name = "fltest" + secrets.token_hex(3)
+    yield name
+    assert AccountCgroup(name, tree.folders(name)).remove(wait=10), f"{tree.folders(name)} still in use"
+
+
+def _run(code: str, cgroup=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          preexec_fn=cgroup.join if cgroup else None)
+
+
+def test_an_account_over_its_memory_limit_loses_the_process(tree, account):
+    cgroup = tree.account(account, 64 * 1024**2, 1.0)
+    inside = _run("print(open('/proc/self/cgroup').read(), end='')\n" + ALLOCATE, cgroup)
+    joined = own_cgroups(inside.stdout.replace("allocated\n", ""))
+    for controller in ("memory", "cpu") if tree.version == 1 else ("",):
+        assert joined[controller].endswith(f"/frontline/{account}"), inside.stdout
+    assert "allocated" not in inside.stdout
+    # ended by the kernel (SIGKILL), or refused the memory
+    assert inside.returncode == -9 or "MemoryError" in inside.stderr, (inside.returncode, inside.stderr[-500:])
+    outside = _run(ALLOCATE)
+    assert outside.returncode == 0 and "allocated" in outside.stdout, outside.stderr[-500:]
+
+
+def test_cpu_and_memory_limits_come_from_the_cohort_file(tree, account, tmp_path):
+    cohort = tmp_path / "cohort.yaml"
+    cohort.write_text("cohort: limits\ntrainers: [tina]\nlimits: {memory: 96M, cpu: 0.25, processes: 64}\n")
+    settings = load_settings(cohort)
+    cgroup = tree.account(account, settings.memory_limit, settings.cpu_limit)
+    if isinstance(tree, CgroupV1):
+        memory, processor = (next(f for f in cgroup.folders if f.parent == tree.parents[c]) for c in ("memory", "cpu"))
+        assert (memory / "memory.limit_in_bytes").read_text().strip() == str(96 * 1024**2)
+        assert (processor / "cpu.cfs_period_us").read_text().strip() == str(CPU_PERIOD)
+        assert (processor / "cpu.cfs_quota_us").read_text().strip() == str(CPU_PERIOD // 4)
+    else:
+        processor = memory = cgroup.folders[0]
+        assert (memory / "memory.max").read_text().strip() == str(96 * 1024**2)
+        assert (processor / "cpu.max").read_text().split() == [str(CPU_PERIOD // 4), str(CPU_PERIOD)]
+
+    # And the kernel holds the account to it: two seconds of computing get about half a second of CPU.
+    spent = float(_run(SPIN, cgroup).stdout)
+    assert spent < 0.25 * 2 + 0.3, spent
+    throttled = dict(line.split() for line in (processor / "cpu.stat").read_text().splitlines())
+    assert int(throttled["nr_throttled"]) > 0, throttled
+
+
+# /proc/self/mountinfo of machines where the hub cannot use control groups, as the kernel writes it.
+READ_ONLY_V1 = """\
+35 31 0:32 / /sys/fs/cgroup/memory ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,memory
+32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,cpu,cpuacct
+"""
+V2_WITHOUT_CONTROLLERS = "41 31 0:38 / {point} rw,relatime - cgroup2 cgroup2 rw\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as another user the reason given is 'not root'")
+def test_the_reason_is_given_when_cgroups_cannot_be_used(tmp_path):
+    with pytest.raises(LimitsUnavailable, match="/sys/fs/cgroup/memory is mounted read-only"):
+        find_tree(READ_ONLY_V1, "4:memory:/\n1:cpu,cpuacct:/\n")
+    (tmp_path / "cgroup.controllers").write_text("io pids\n")
+    with pytest.raises(LimitsUnavailable, match="no cgroup hierarchy here offers the memory and cpu controllers"):
+        find_tree(V2_WITHOUT_CONTROLLERS.format(point=tmp_path), "0::/\n")
+
+
+def test_the_hub_finds_its_own_cgroup_in_each_hierarchy():
+    mounted = mounts("39 31 0:36 /docker/abc /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+                     "41 31 0:38 / /sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw,nsdelegate\n")
+    assert [(m.kind, m.root, str(m.point), m.writable) for m in mounted] == [
+        ("cgroup", "/docker/abc", "/sys/fs/cgroup/memory", True), ("cgroup2", "/", "/sys/fs/cgroup", True)]
+    assert "memory" in mounted[0].options
+    own = own_cgroups("4:memory:/docker/abc/x\n1:cpu,cpuacct:/\n0::/user.slice/hub.service\n")
+    assert own == {"memory": "/docker/abc/x", "cpu": "/", "cpuacct": "/", "": "/user.slice/hub.service"}
