@@ -66,7 +66,8 @@ def accounts(reachable_python, tmp_path_factory):
     _require(sys.platform == "linux" and os.geteuid() == 0, "the hub tests create Linux accounts: run them as root")
     _require(shutil.which("useradd") is not None, "useradd is missing")
     tag = "fl" + secrets.token_hex(2)
-    people = {"trainer": f"{tag}tina", "facilitator": f"{tag}fay", "ann": f"{tag}ann", "bob": f"{tag}bob"}
+    people = {"trainer": f"{tag}tina", "facilitator": f"{tag}fay", "ann": f"{tag}ann", "bob": f"{tag}bob",
+              "grader": f"{tag}grader"}  # the course's account, which runs the formgrader service
     group_existed = True
     try:
         grp.getgrnam(TRAINERS_LINUX_GROUP)
@@ -87,6 +88,8 @@ def accounts(reachable_python, tmp_path_factory):
         "state_dir": str(base / "state"),
         "limits": {"memory": "4G", "cpu": 1.5, "processes": 512},
         "live_port": any_free_port(),
+        "grader": people["grader"],
+        "formgrader_port": any_free_port(),
     }
     cohort_file = base / "cohort.yaml"
     cohort_file.write_text(yaml.safe_dump(settings), encoding="utf-8")

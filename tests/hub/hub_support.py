@@ -83,23 +83,38 @@ class HubUser:
                 time.sleep(0.5)
         raise TimeoutError(f"{self.name}'s server did not start in {timeout} s")
 
-    def lab(self, method: str, path: str, **kwargs) -> httpx.Response:
-        """A request to this user's own Jupyter server, e.g. ("GET", "api/contents")."""
-        with self.api as api:
-            return api.request(method, f"/user/{self.name}/{path}", **kwargs)
+    @property
+    def own_server(self) -> str:
+        return f"/user/{self.name}/"
 
-    def run(self, code: str, timeout: float = 240) -> str:
-        """Run Python in a fresh kernel of this user's server (as their account); returns what it printed."""
-        kernel = self.lab("POST", "api/kernels", json={"name": "python3"})
+    def lab(self, method: str, path: str, server: str = "", **kwargs) -> httpx.Response:
+        """A request with this user's token to their own Jupyter server (or to ``server``, e.g. a service's)."""
+        with self.api as api:
+            return api.request(method, f"{server or self.own_server}{path}", **kwargs)
+
+    def follow(self, path: str, hops: int = 8) -> httpx.Response:
+        """GET ``path`` with the user's hub cookies, following the OAuth redirects between a server and the hub."""
+        reply = self.browser.get(path)
+        for _ in range(hops):
+            location = reply.headers.get("location")
+            if reply.status_code not in (301, 302, 303) or not location or "#token=" in location:
+                return reply
+            reply = self.browser.get(location)
+        raise AssertionError(f"too many redirects from {path}")
+
+    def run(self, code: str, timeout: float = 240, server: str = "") -> str:
+        """Run Python in a fresh kernel of this user's server (or of ``server``); returns what it printed."""
+        server = server or self.own_server
+        kernel = self.lab("POST", "api/kernels", server, json={"name": "python3"})
         kernel.raise_for_status()
         kernel_id = kernel.json()["id"]
         try:
-            return asyncio.run(self._execute(kernel_id, code, timeout))
+            return asyncio.run(self._execute(server, kernel_id, code, timeout))
         finally:
-            self.lab("DELETE", f"api/kernels/{kernel_id}")
+            self.lab("DELETE", f"api/kernels/{kernel_id}", server)
 
-    async def _execute(self, kernel_id: str, code: str, timeout: float) -> str:
-        url = self.base_url.replace("http", "ws", 1) + f"/user/{self.name}/api/kernels/{kernel_id}/channels"
+    async def _execute(self, server: str, kernel_id: str, code: str, timeout: float) -> str:
+        url = self.base_url.replace("http", "ws", 1) + f"{server}api/kernels/{kernel_id}/channels"
         socket = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {self.token}"}))
         msg_id = uuid.uuid4().hex
         socket.write_message(json.dumps({

@@ -1,4 +1,8 @@
-"""The shared exchange with separate Linux accounts and no hub: nbgrader's commands run as each person."""
+"""The shared exchange with separate Linux accounts and no hub: nbgrader's commands run as each account.
+
+The course belongs to the grader account `frontline hub setup` made; on a machine without the hub, trainers
+run `frontline grade` as that account (docs/hub.md).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from frontline.hub.exchange import describe_modes
+from frontline.hub.exchange import describe_modes, prepare_shared_exchange
 
 pytestmark = pytest.mark.slow
 
@@ -31,12 +35,12 @@ def run_as(accounts, name: str, *argv: str, cwd: str = "", extra: dict | None = 
 
 
 def test_separate_accounts_share_one_exchange_and_stay_apart(accounts):
-    trainer, ann, bob = (accounts["people"][k] for k in ("trainer", "ann", "bob"))
+    grader, ann, bob = (accounts["people"][k] for k in ("grader", "ann", "bob"))
     exchange = accounts["base"] / "state" / "exchange"
     trainee = {"JUPYTER_CONFIG_PATH": str(TRAINEE_CONFIG)}
-    course = {"FRONTLINE_COURSE": pwd.getpwnam(trainer).pw_dir + "/course"}
+    course = {"FRONTLINE_COURSE": str(accounts["base"] / "state" / "course")}
 
-    released = run_as(accounts, trainer, "frontline", "grade", "release", ASSIGNMENT, cwd="course", extra=course)
+    released = run_as(accounts, grader, "frontline", "grade", "release", ASSIGNMENT, extra=course)
     assert released.returncode == 0, released.stdout + released.stderr
     assert describe_modes(exchange, "frontline") == {
         ".": "0o1777", "frontline": "0o755", "frontline/outbound": "0o755", "frontline/inbound": "0o1733",
@@ -58,7 +62,7 @@ def test_separate_accounts_share_one_exchange_and_stay_apart(accounts):
         "open(p + '/capstone.ipynb', 'w').write('{\"forged\": true}')\n"), str(forged))
     assert planted.returncode == 0, planted.stderr
 
-    collected = run_as(accounts, trainer, "frontline", "grade", "collect", ASSIGNMENT, cwd="course", extra=course)
+    collected = run_as(accounts, grader, "frontline", "grade", "collect", ASSIGNMENT, extra=course)
     assert collected.returncode == 0, collected.stdout + collected.stderr
     ann_copy = Path(course["FRONTLINE_COURSE"]) / "submitted" / ann / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     text = ann_copy.read_text()
@@ -66,7 +70,28 @@ def test_separate_accounts_share_one_exchange_and_stay_apart(accounts):
     assert "2099" not in (ann_copy.parent / "timestamp.txt").read_text()
     assert not (ann_copy.parents[2] / bob).exists()  # Bob handed nothing in under his own name
 
-    # The trainer's course and the kit's answer keys are closed to trainees.
+    # The course (the grader's) and the kit's answer keys are closed to trainees.
     for path in (course["FRONTLINE_COURSE"], accounts["kit"] / "exercises" / ASSIGNMENT, accounts["kit"] / "grading"):
         attempt = run_as(accounts, bob, "ls", str(path))
         assert attempt.returncode != 0 and "Permission denied" in attempt.stderr, path
+
+
+def test_setup_hands_a_trainers_course_folder_to_the_grader(accounts, tmp_path):
+    """An exchange from before the grader account: the trainer's files pass to the grader, hand-ins stay theirs."""
+    trainer, grader, ann = (pwd.getpwnam(accounts["people"][k]) for k in ("trainer", "grader", "ann"))
+    root = tmp_path / "exchange"
+    released = root / "frontline" / "outbound" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    handed_in = root / "frontline" / "inbound" / f"{ann.pw_name}+{ASSIGNMENT}+2025-01-01 00:00:00.000000 UTC+x"
+    released.parent.mkdir(parents=True)
+    released.write_text("{}")
+    handed_in.mkdir(parents=True)
+    for path in (root / "frontline", *(root / "frontline").rglob("*")):
+        os.lchown(path, trainer.pw_uid, trainer.pw_gid)
+    os.lchown(handed_in, ann.pw_uid, ann.pw_gid)
+
+    with pytest.raises(PermissionError, match="is not owned by"):  # a trainer not named as an earlier owner
+        prepare_shared_exchange(root, "frontline", grader.pw_name)
+    prepare_shared_exchange(root, "frontline", grader.pw_name, earlier_owners=(trainer.pw_name,))
+    assert {path.stat().st_uid for path in (root / "frontline", released, released.parent)} == {grader.pw_uid}
+    assert handed_in.stat().st_uid == ann.pw_uid
+    assert describe_modes(root, "frontline")["frontline"] == "0o755"

@@ -1,8 +1,9 @@
 """A cohort on a real JupyterHub: two trainees and a trainer log in over HTTP and work through nbgrader's exchange.
 
-Every step goes through the hub: trainees fetch, submit and fetch feedback with their lab's Assignment List, the
-trainer runs `frontline grade` in a kernel of their own server, and each attack runs as the attacking trainee's
-own account in their own kernel.
+Every step goes through the hub: trainees fetch, submit and fetch feedback with their lab's Assignment List; the
+trainer logs in, opens the formgrader service (run as the course's grader account) and releases, collects,
+autogrades and returns feedback with the formgrader's own API, as its buttons do; each attack runs as the
+attacking trainee's own account in their own kernel.
 """
 
 from __future__ import annotations
@@ -22,6 +23,34 @@ ASSIGNMENT = "capstone"
 NOTEBOOK = f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
 ANSWER_KEY_MARKERS = ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "Model answer outline")
 ANN_MARK = "# ann's own working"
+FORMGRADER = "/services/formgrader/"
+
+
+class Formgrader:
+    """The trainer in the formgrader service, logged in through the hub (cookies, and the page's XSRF token)."""
+
+    def __init__(self, trainer: HubUser):
+        self.trainer = trainer
+        page = trainer.follow(f"{FORMGRADER}formgrader")
+        assert page.status_code == 200 and "formgrader" in str(page.url), (page.status_code, page.text[-500:])
+        assert "Manage Assignments" in page.text, page.text[-1000:]
+        self.xsrf = next(c.value for c in trainer.browser.cookies.jar
+                         if c.name == "_xsrf" and c.path.startswith(FORMGRADER))
+
+    def get(self, path: str):
+        reply = self.trainer.browser.get(FORMGRADER + path)
+        assert reply.status_code == 200, (path, reply.status_code, reply.text[-500:])
+        return reply
+
+    def action(self, path: str) -> None:
+        """A POST to the formgrader's API, as its page sends it; nbgrader answers with success, log and error."""
+        reply = self.trainer.browser.post(f"{FORMGRADER}formgrader/api/{path}", headers={"X-XSRFToken": self.xsrf})
+        assert reply.status_code == 200, (path, reply.status_code, reply.text[-500:])
+        result = reply.json()
+        assert result["success"], (path, result.get("error"), result.get("log"))
+
+    def scores(self) -> dict[str, float]:
+        return {s["student"]: s["score"] for s in self.get(f"formgrader/api/submissions/{ASSIGNMENT}").json()}
 
 
 def _solution(kit, grade_id: str) -> str:
@@ -42,15 +71,6 @@ def _answer(user: HubUser, kit) -> None:
     reply = user.lab("PUT", f"api/contents/{NOTEBOOK}", json={"type": "notebook", "format": "json",
                                                               "content": notebook})
     assert reply.status_code == 200, reply.text
-
-
-def _score(trainer: HubUser, student: str) -> float:
-    out = trainer.run(
-        "import os\nfrom nbgrader.api import Gradebook\n"
-        "with Gradebook('sqlite:///' + os.path.expanduser('~/course/gradebook.db')) as gb:\n"
-        f"    print(gb.find_submission({ASSIGNMENT!r}, {student!r}).score)\n"
-    )
-    return float(out.strip().splitlines()[-1])
 
 
 def _walk(user: HubUser, path: str = "") -> list[dict]:
@@ -87,7 +107,7 @@ probe("overwrite released notebook", lambda: open(exchange + "/outbound/{assignm
 probe("rename course folder", lambda: os.rename(exchange, exchange + "-moved"))
 probe("read source exercise", lambda: open(kit + "/exercises/{assignment}/{assignment}.ipynb").read())
 probe("read rubrics", lambda: os.listdir(kit + "/grading/rubrics"))
-probe("read trainer's course", lambda: os.listdir({trainer_home!r} + "/course"))
+probe("read the course", lambda: os.listdir({course!r}))
 # submit as the other trainee: a folder named as theirs, dated after their submission
 forged = exchange + "/inbound/{other}+{assignment}+2099-01-01 00:00:00.000000 UTC+forged-in-a-kernel"
 def forge():
@@ -108,9 +128,15 @@ print(json.dumps(results))
 def test_cohort_exchange_keeps_trainees_apart(cohort, people):
     trainer, ann, bob = people["trainer"], people["ann"], people["bob"]
     kit = cohort["kit"]
+    course = cohort["settings"]["state_dir"] + "/course"
 
-    code, out = trainer.shell("frontline", "grade", "release", ASSIGNMENT)
-    assert code == 0, out
+    # The trainer reaches the formgrader through the hub's login and releases the exercise with its buttons.
+    grading = Formgrader(trainer)
+    grading.action(f"assignment/{ASSIGNMENT}/assign")
+    if grading.get(f"formgrader/api/assignment/{ASSIGNMENT}").json()["status"] == "released":
+        grading.action(f"assignment/{ASSIGNMENT}/unrelease")  # released before, without the hub (other test)
+    grading.action(f"assignment/{ASSIGNMENT}/release")
+    assert grading.get(f"formgrader/api/assignment/{ASSIGNMENT}").json()["status"] == "released"
 
     for trainee in (ann, bob):
         reply = trainee.assignment_action("fetch", ASSIGNMENT)
@@ -122,22 +148,23 @@ def test_cohort_exchange_keeps_trainees_apart(cohort, people):
         assert reply.status_code == 200 and "error" not in reply.json(), reply.text
 
     # Bob, from his own kernel, tries to read, overwrite and impersonate.
-    out = bob.run(PROBES.format(other_home=f"/home/{ann.name}", trainer_home=f"/home/{trainer.name}",
-                                assignment=ASSIGNMENT, other=ann.name))
+    out = bob.run(PROBES.format(other_home=f"/home/{ann.name}", course=course, assignment=ASSIGNMENT,
+                                other=ann.name))
     results = json.loads(out.strip().splitlines()[-1])
     planted = results.pop("plant a submission named as the other trainee")
     assert results == dict.fromkeys(results, "denied"), results
     assert planted == "allowed"  # the inbound folder takes anyone's files; collect must refuse this one
 
-    for command in (("collect", ASSIGNMENT), ("autograde", ASSIGNMENT), ("feedback", ASSIGNMENT, "--release")):
-        code, out = trainer.shell("frontline", "grade", *command, cwd="~/course")
-        assert code == 0, (command, out)
+    grading.action(f"assignment/{ASSIGNMENT}/collect")
+    for trainee in (ann, bob):
+        grading.action(f"submission/{ASSIGNMENT}/{trainee.name}/autograde")
+    grading.action(f"assignment/{ASSIGNMENT}/generate_feedback")
+    grading.action(f"assignment/{ASSIGNMENT}/release_feedback")
 
     # Ann's grade is from her own work, not the later submission forged in her name; Bob's from his.
-    assert _score(trainer, ann.name) == 3.0
-    assert _score(trainer, bob.name) == 0.0
-    code, out = trainer.shell("grep", "-c", ANN_MARK, f"course/submitted/{ann.name}/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
-    assert code == 0, out
+    assert grading.scores() == {ann.name: 3.0, bob.name: 0.0}
+    collected = grading.get(f"api/contents/submitted/{ann.name}/{NOTEBOOK}").json()
+    assert ANN_MARK in json.dumps(collected["content"])
 
     feedback = {}
     for trainee in (ann, bob):
@@ -159,16 +186,44 @@ def test_cohort_exchange_keeps_trainees_apart(cohort, people):
         text = json.dumps(item["content"])
         assert not any(marker in text for marker in ANSWER_KEY_MARKERS), item["path"]
     assert ann.lab("GET", "formgrader", follow_redirects=True).status_code == 404
-    formgrader = trainer.lab("GET", "formgrader", follow_redirects=True)  # the trainer's server has it
-    assert formgrader.status_code == 200 and "formgrader" in str(formgrader.url)
+    # The trainer's own server is a workspace of the lessons too: grading happens in the service only.
+    assert trainer.lab("GET", "formgrader", follow_redirects=True).status_code == 404
+    assert trainer.lab("GET", "api/contents/frontline/lessons").status_code == 200
+
+
+def test_only_trainers_reach_the_formgrader_service(cohort, people):
+    trainer, ann = people["trainer"], people["ann"]
+    # The hub's home page offers the formgrader to the trainer, by name, and not to a trainee.
+    link = f'href="{FORMGRADER}formgrader"'
+    trainer_home = trainer.browser.get("/hub/home")
+    assert trainer_home.status_code == 200 and link in trainer_home.text
+    assert "Grading: nbgrader&#39;s formgrader for the course" in trainer_home.text
+    ann_home = ann.browser.get("/hub/home")
+    assert ann_home.status_code == 200 and FORMGRADER not in ann_home.text
+
+    # A trainee who asks for the service is refused by the hub, with her login and with her token alike.
+    refused = ann.follow(f"{FORMGRADER}formgrader")
+    assert refused.status_code == 403, (refused.status_code, refused.text[-500:])
+    assert "Manage Assignments" not in refused.text
+    for method, path in (("GET", "formgrader/api/assignments"), ("GET", "api/contents"),
+                         ("POST", "api/kernels"), ("POST", f"formgrader/api/assignment/{ASSIGNMENT}/release")):
+        reply = ann.lab(method, path, FORMGRADER)
+        assert reply.status_code == 403, (method, path, reply.status_code)
+        assert "capstone" not in reply.text
+
+    # The trainer's token opens it: the formgrader lists the course's assignments.
+    listed = trainer.lab("GET", "formgrader/api/assignments", FORMGRADER)
+    assert listed.status_code == 200 and ASSIGNMENT in {a["name"] for a in listed.json()}
+
+
+IDENTITY = ("import os, pwd, resource\n"
+            "print(pwd.getpwuid(os.getuid()).pw_name, resource.getrlimit(resource.RLIMIT_AS)[0],\n"
+            "      resource.getrlimit(resource.RLIMIT_NPROC)[0], os.nice(0), os.getcwd())\n")
 
 
 def test_each_server_runs_as_its_account_with_limits(cohort, people):
     ann = people["ann"]
-    out = ann.run("import os, pwd, resource\n"
-                  "print(pwd.getpwuid(os.getuid()).pw_name, resource.getrlimit(resource.RLIMIT_AS)[0],\n"
-                  "      resource.getrlimit(resource.RLIMIT_NPROC)[0], os.nice(0), os.getcwd(), os.getppid())\n")
-    name, memory, processes, niceness, cwd, server = out.split()
+    name, memory, processes, niceness, cwd, server = ann.run(IDENTITY + "print(os.getppid())\n").split()
     assert name == ann.name
     assert int(memory) == 4 * 1024**3 and int(processes) == 512 and int(niceness) > 0
     assert cwd == f"/home/{ann.name}"
@@ -198,3 +253,9 @@ def test_each_server_runs_as_its_account_with_limits(cohort, people):
     else:
         assert not any("/frontline/" in path for path in joined.values()), joined
         assert log.count("Per-account memory and CPU limits are not available") == 1, log[-3000:]
+
+    # The formgrader service: its kernels run as the grader account, in the course folder, with the same limits.
+    name, memory, processes, niceness, cwd = people["trainer"].run(IDENTITY, server=FORMGRADER).split()
+    assert name == cohort["people"]["grader"]
+    assert int(memory) == 4 * 1024**3 and int(processes) == 512 and int(niceness) > 0
+    assert cwd == cohort["settings"]["state_dir"] + "/course"

@@ -32,8 +32,42 @@ def test_values_parse_and_agree_with_the_kit():
     assert set(hub["loadGroups"]) == {"trainers", "facilitators", "trainees"}
     assert hub["services"]["live"]["oauth_no_confirm"] is True
     compile(hub["extraConfig"]["frontline"], "values.yaml:hub.extraConfig.frontline", "exec")
-    for path in ("src/frontline/lab/jupyter_config", "src/frontline/lab/jupyter_config_trainer"):
-        assert path.rsplit("/", 1)[1] in hub["extraConfig"]["frontline"] and (REPO / path).is_dir()
+    assert "/opt/frontline/kit/src/frontline/lab/jupyter_config\"" in hub["extraConfig"]["frontline"]
+    assert "jupyter_config_trainer" not in hub["extraConfig"]["frontline"]  # nobody's own server grades
+    assert (REPO / "src/frontline/lab/jupyter_config").is_dir()
+
+
+def test_formgrader_pod_is_the_hub_service_trainers_reach():
+    values = yaml.safe_load((Z2JH / "values.yaml").read_text())
+    documents = {d["kind"]: d for d in yaml.safe_load_all((Z2JH / "formgrader.yaml").read_text()) if d}
+    service = values["hub"]["services"]["formgrader"]
+    assert service["display"] is True and service["oauth_no_confirm"] is True
+    assert values["hub"]["loadRoles"]["graders"] == {"scopes": ["access:services!service=formgrader"],
+                                                    "groups": ["trainers"]}
+    address = documents["Service"]
+    assert service["url"] == f"http://{address['metadata']['name']}:{address['spec']['ports'][0]['port']}"
+    pod = documents["Deployment"]["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["JUPYTERHUB_SERVICE_PREFIX"] == "/services/formgrader/"
+    assert env["JUPYTERHUB_CLIENT_ID"] == "service-formgrader"
+    assert env["JUPYTERHUB_OAUTH_ACCESS_SCOPES"] == '["access:services!service=formgrader"]'
+    assert env["JUPYTERHUB_DEFAULT_URL"] == "/formgrader"
+    config = env["JUPYTER_CONFIG_PATH"]
+    assert config.endswith("/jupyter_config_trainer") and (REPO / config.replace("/opt/frontline/kit/", "")).is_dir()
+    assert container["workingDir"] == env["FRONTLINE_COURSE"]
+    token = next(e for e in container["env"] if e["name"] == "JUPYTERHUB_API_TOKEN")["valueFrom"]["secretKeyRef"]
+    secret = documents["Secret"]
+    assert token["name"] == secret["metadata"]["name"] and token["key"] in secret["stringData"]
+    # the grader uid owns the exchange's course folder (set up by live.yaml's job) and reads the answer keys
+    job = next(d for d in yaml.safe_load_all((Z2JH / "live.yaml").read_text()) if d and d["kind"] == "Job")
+    grader_uid = next(e["value"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]
+                      if e["name"] == "GRADER_UID")
+    assert pod["securityContext"]["runAsUser"] == int(grader_uid)
+    assert pod["securityContext"]["supplementalGroups"] == [1500]
+    assert "groupadd --gid 1500 frontline-trainers" in (Z2JH / "Dockerfile").read_text()
+    claims = {v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"]}
+    assert claims == {documents["PersistentVolumeClaim"]["metadata"]["name"], "frontline-exchange"}
 
 
 def test_live_manifests_parse_and_point_at_what_exists():

@@ -17,21 +17,10 @@ pytestmark = pytest.mark.slow
 LIVE = "/services/live/"
 
 
-def _follow(user: HubUser, path: str):
-    """Follow the OAuth redirects between the service and the hub with the user's hub cookies."""
-    reply = user.browser.get(path)
-    for _ in range(6):
-        location = reply.headers.get("location")
-        if reply.status_code not in (301, 302, 303) or not location or "#token=" in location:
-            return reply
-        reply = user.browser.get(location)
-    raise AssertionError(f"too many redirects from {path}")
-
-
 def test_trainee_joins_with_hub_login_and_answer_reaches_facilitator(cohort, people):
     facilitator = HubUser(cohort["url"], cohort["people"]["facilitator"])
     assert facilitator.login().status_code == 302
-    arrived = _follow(facilitator, f"{LIVE}hub/login?role=facilitator")
+    arrived = facilitator.follow(f"{LIVE}hub/login?role=facilitator")
     assert arrived.status_code == 302, arrived.text
     room_link = arrived.headers["location"]
     assert room_link.startswith(f"{LIVE}room#token=")
@@ -53,7 +42,7 @@ def test_trainee_joins_with_hub_login_and_answer_reaches_facilitator(cohort, peo
 
     # A trainee logs in to the hub and opens the room's link: no join code, a participant of their own.
     ann = people["ann"]
-    joined = _follow(ann, f"{LIVE}hub/login?role=trainee")
+    joined = ann.follow(f"{LIVE}hub/login?role=trainee")
     assert joined.status_code == 200, joined.text
     participant_token = re.search(r"id='participant-token'>([^<]+)<", joined.text).group(1)
     answer = ann.browser.post(f"{LIVE}api/answers", headers={"Authorization": f"Bearer {participant_token}"},
@@ -79,7 +68,7 @@ def test_trainee_joins_with_hub_login_and_answer_reaches_facilitator(cohort, peo
     assert status == "201" and again == participant_token
 
     # A trainee is not a facilitator, and a forged state is refused.
-    refused = _follow(people["bob"], f"{LIVE}hub/login?role=facilitator")
+    refused = people["bob"].follow(f"{LIVE}hub/login?role=facilitator")
     assert refused.status_code == 403
     assert ann.browser.get(f"{LIVE}oauth_callback?code=x&state=forged").status_code == 403
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from traitlets.config import Config
 
-from frontline.hub.config import configure
+from frontline.hub.config import TRAINER_CONFIG, configure
+from frontline.hub.formgrader_service import answer_first_check
 from frontline.hub.live_service import DeferredApp, prefixed_room_page, prefixed_room_script
-from frontline.hub.settings import HubSettingsError, load_settings, parse_size
+from frontline.hub.settings import HubSettingsError, default_grader, load_settings, parse_size
+from frontline.lab.launch import any_free_port
 
 COHORT = """\
 cohort: spring-intake
@@ -41,6 +47,18 @@ def test_cohort_file_is_read(tmp_path):
     assert settings.role_of("tina") == "trainer" and settings.role_of("fay") == "facilitator"
     assert settings.role_of("ann") == "trainee"
     assert settings.exchange == tmp_path / "state" / "exchange"
+    assert settings.grader_account == "grader-spring-intake" and settings.course == tmp_path / "state" / "course"
+
+
+def test_grader_account_is_named_from_the_cohort_or_given():
+    assert default_grader("Spring Intake 2025!") == "grader-spring-intake-2025"
+    assert default_grader("A very long cohort name for the autumn of this year") == "grader-a-very-long-cohort-name-f"
+    assert len(default_grader("x" * 60)) == 32
+
+
+def test_grader_field(tmp_path):
+    settings = load_settings(_write(tmp_path, COHORT.format(state=tmp_path) + "grader: course-grader\n"))
+    assert settings.grader_account == "course-grader"
 
 
 @pytest.mark.parametrize(("change", "expected"), [
@@ -56,6 +74,12 @@ def test_cohort_file_is_read(tmp_path):
     (("idle_timeout: 900", "idle_timeout: soon"), "field 'idle_timeout' must be a whole number"),
     (("port: 8123", "prot: 8123"), "unknown field(s) prot"),
     (("trainers: [tina]", "trainers: []"), "field 'trainers' needs at least one name"),
+    (("idle_timeout: 900", "idle_timeout: 900\ngrader: Grader!"), "field 'grader': 'Grader!' is not a valid user name"),
+    (("idle_timeout: 900", "idle_timeout: 900\ngrader: [g]"), "field 'grader': ['g'] is not a valid user name"),
+    (("idle_timeout: 900", "idle_timeout: 900\ngrader: tina"), "field 'grader': 'tina' is also a person in the cohort"),
+    (("trainees: [ann, bob]", "trainees: [ann, grader-spring-intake]"),
+     "the grader account made from the cohort name, 'grader-spring-intake', is also a person in the cohort"),
+    (("idle_timeout: 900", "idle_timeout: 900\nformgrader_port: high"), "field 'formgrader_port' must be a whole"),
 ])
 def test_cohort_file_errors_name_the_file_and_field(tmp_path, change, expected):
     path = _write(tmp_path, COHORT.format(state=tmp_path).replace(*change))
@@ -92,6 +116,59 @@ def test_hub_config_from_cohort(tmp_path, monkeypatch):
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
     assert roles["live-room"]["scopes"] == ["read:groups!group=facilitators"]
     assert "delete:servers" in roles["idle-culler"]["scopes"]
+
+    # The formgrader: a service run as the grader account on the course folder, opened by trainers only.
+    grading = services["formgrader"]
+    assert grading["user"] == "grader-spring-intake" and grading["cwd"] == str(tmp_path / "state" / "course")
+    assert grading["display"] and grading["url"].startswith("http://127.0.0.1:") and grading["oauth_no_confirm"]
+    command = grading["command"]
+    assert command[1:3] == ["-m", "frontline.hub.formgrader_service"]
+    assert command[command.index("--memory") + 1] == str(1500 * 1024**2)
+    assert command[command.index("--processes") + 1] == "128"
+    assert command[-1].endswith("/jupyterhub-singleuser")
+    env = grading["environment"]
+    assert env["JUPYTERHUB_DEFAULT_URL"] == "/formgrader" and env["JUPYTER_CONFIG_PATH"] == str(TRAINER_CONFIG)
+    assert env["FRONTLINE_COURSE"] == grading["cwd"] and env["FRONTLINE_KIT"] == str(tmp_path / "kit")
+    assert env["FRONTLINE_EXCHANGE"] == str(tmp_path / "state" / "exchange") and env["FRONTLINE_EXCHANGE_SHARED"] == "1"
+    assert env["PATH"].split(":")[0] == command[-1].rsplit("/", 1)[0]  # the kit's Python first
+    granting = [r for r in c.JupyterHub.load_roles if any("service=formgrader" in s for s in r["scopes"])]
+    assert granting == [{"name": "graders", "scopes": ["access:services!service=formgrader"], "groups": ["trainers"]}]
+    assert c.JupyterHub.template_paths and (Path(c.JupyterHub.template_paths[0]) / "home.html").is_file()
+
+
+def test_formgrader_port_from_the_cohort_file(tmp_path, monkeypatch):
+    monkeypatch.setattr("frontline.hub.config.proxy_command", lambda: "configurable-http-proxy")
+    settings = load_settings(_write(tmp_path, COHORT.format(state=tmp_path) + "formgrader_port: 8125\n"))
+    c = Config()
+    configure(c, settings, tmp_path / "kit")
+    assert {s["name"]: s for s in c.JupyterHub.services}["formgrader"]["url"] == "http://127.0.0.1:8125"
+
+
+def test_formgrader_launcher_answers_the_hub_then_becomes_the_server_with_limits():
+    port = any_free_port()
+    probe = ("import os, resource as r; "
+             "print(r.getrlimit(r.RLIMIT_AS)[0], r.getrlimit(r.RLIMIT_NPROC)[0], os.nice(0))")
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "frontline.hub.formgrader_service", "--memory", str(3 * 1024**3), "--processes",
+         "200", "--", sys.executable, "-c", probe],
+        env={**os.environ, "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}"}, stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):  # the hub's check, until the port is open
+            try:
+                reply = httpx.get(f"http://127.0.0.1:{port}/services/formgrader/", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert reply.status_code == 200 and "starting" in reply.text
+        out, _ = launcher.communicate(timeout=60)
+    finally:
+        launcher.kill()
+    memory, processes, niceness = out.split()
+    assert int(memory) == 3 * 1024**3 and int(processes) == 200 and int(niceness) >= 5
+
+
+def test_formgrader_launcher_goes_on_when_no_check_comes():
+    assert answer_first_check("127.0.0.1", any_free_port(), 0.2) is False
 
 
 def test_hub_config_needs_the_proxy(tmp_path, monkeypatch):

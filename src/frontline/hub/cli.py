@@ -30,14 +30,15 @@ def hub() -> None:
 @click.argument("cohort_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--no-accounts", is_flag=True, help="Do not create missing Linux accounts (they must exist).")
 def setup_cmd(cohort_file: Path, no_accounts: bool) -> None:
-    """Create the cohort's accounts, shared exchange and trainers' course folders (run as root)."""
+    """Create the cohort's accounts, the course's grader account and folder, and the shared exchange (run as root)."""
     from frontline.hub.setup import prepare_cohort
 
     settings = _settings(cohort_file)
     created = prepare_cohort(settings, find_kit_root(), create_accounts=not no_accounts)
     click.echo(f"✔ cohort {settings.cohort}: {len(settings.everyone)} people"
                + (f" ({len(created)} new accounts: {', '.join(created)})" if created else ""))
-    click.echo(f"  exchange {settings.exchange}; start the hub with: frontline hub serve {cohort_file}")
+    click.echo(f"  course {settings.course} (grader account {settings.grader_account}); exchange {settings.exchange}")
+    click.echo(f"  start the hub with: frontline hub serve {cohort_file}")
 
 
 @hub.command("serve")

@@ -2,7 +2,8 @@
 
 ``jupyterhub_config.py`` (shipped beside this module, started by ``frontline hub serve``) calls
 :func:`configure`. Everything a cohort needs is here: the proxy, the login, real accounts with limits, the
-hub groups (trainers, facilitators, trainees), idle culling and, when configured, the live room as a service.
+hub groups (trainers, facilitators, trainees), the formgrader as a service for the trainers, idle culling and,
+when configured, the live room as a service.
 """
 
 from __future__ import annotations
@@ -13,9 +14,15 @@ import sys
 from pathlib import Path
 
 from frontline.hub.settings import FACILITATORS_GROUP, TRAINEES_GROUP, TRAINERS_GROUP, HubSettings
+from frontline.hub.spawner import kit_environment
+from frontline.lab.launch import any_free_port
 
 BIN = Path(sys.executable).parent
 LIVE_SERVICE = "live"
+FORMGRADER_SERVICE = "formgrader"
+TRAINER_CONFIG = Path(__file__).resolve().parents[1] / "lab" / "jupyter_config_trainer"
+# The hub's home page lists the services a person may open, with the titles given here (templates/home.html).
+TEMPLATES = Path(__file__).with_name("templates")
 
 
 def proxy_command() -> str:
@@ -73,17 +80,21 @@ def configure(c, settings: HubSettings, kit: Path, internal_ports: tuple[int, in
 
     def set_role(spawner):
         spawner.role = settings.role_of(spawner.user.name)
-        if spawner.role == "trainer":  # the formgrader serves the trainer's course folder
-            spawner.notebook_dir = str(Path(spawner.home_dir) / "course")
 
     c.Spawner.pre_spawn_hook = set_role
+    c.JupyterHub.template_paths = [str(TEMPLATES)]
 
+    # The formgrader of the course, run as the grader account; only the hub group `trainers` may open it.
     # Idle servers stop after idle_timeout seconds without activity.
-    services = [{
+    services = [formgrader_service(settings, kit), {
         "name": "idle-culler",
         "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={settings.idle_timeout}"],
     }]
     roles = [{
+        "name": "graders",
+        "scopes": [f"access:services!service={FORMGRADER_SERVICE}"],
+        "groups": [TRAINERS_GROUP],
+    }, {
         "name": "idle-culler",
         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
         "services": ["idle-culler"],
@@ -102,6 +113,35 @@ def configure(c, settings: HubSettings, kit: Path, internal_ports: tuple[int, in
     c.JupyterHub.load_roles = roles
 
 
+def formgrader_service(settings: HubSettings, kit: Path) -> dict:
+    """nbgrader's formgrader as a hub service: JupyterLab as the grader account on the course folder.
+
+    Its address is ``/services/formgrader/``; the hub asks each visitor for the scope
+    ``access:services!service=formgrader``, which only the role ``graders`` (the group ``trainers``) gives.
+    The hub vouches for a trainer with an OAuth token limited to that scope; the server itself needs no role.
+    """
+    port = settings.formgrader_port or any_free_port()
+    return {
+        "name": FORMGRADER_SERVICE,
+        "display": True,
+        "info": {"title": "Grading: nbgrader's formgrader for the course", "path": "formgrader"},
+        "url": f"http://127.0.0.1:{port}",
+        "user": settings.grader_account,
+        "cwd": str(settings.course),
+        "command": [sys.executable, "-m", "frontline.hub.formgrader_service",
+                    "--memory", str(settings.memory_limit), "--processes", str(settings.process_limit),
+                    "--", str(BIN / "jupyterhub-singleuser")],
+        "environment": {
+            "JUPYTERHUB_DEFAULT_URL": "/formgrader",
+            # the formgrader and its nbgrader panels; the course folder's nbgrader_config.py loads the kit's
+            "JUPYTER_CONFIG_PATH": str(TRAINER_CONFIG),
+            "FRONTLINE_COURSE": str(settings.course),
+            **kit_environment(str(kit), str(settings.exchange)),
+        },
+        "oauth_no_confirm": True,
+    }
+
+
 def live_service(settings: HubSettings, kit: Path) -> dict:
     """The live room as a hub service: the hub starts it, routes /services/live/ to it and vouches for logins."""
     room = settings.state_dir / "live"
@@ -115,4 +155,5 @@ def live_service(settings: HubSettings, kit: Path) -> dict:
         "environment": {"FRONTLINE_KIT": str(kit),
                         "FRONTLINE_LIVE_ALLOWED_HOSTS": os.environ.get("FRONTLINE_LIVE_ALLOWED_HOSTS", "")},
         "oauth_no_confirm": True,
+        "info": {"title": "Live workshop room", "path": "hub/login"},
     }

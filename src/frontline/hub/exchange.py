@@ -4,7 +4,7 @@ nbgrader's own exchange is close, but with separate accounts it leaves three gap
 
 * the exchange root must be writable by everyone (nbgrader checks it), so without the sticky bit a trainee could
   rename the course folder away and plant their own; :func:`prepare_shared_exchange` makes the root ``1777`` and
-  creates the course folder owned by the trainer before anyone else can;
+  creates the course folder owned by the course's grader account before anyone else can;
 * the inbound folder is ``2733`` (anyone may create, nobody may list); :class:`SharedReleaseAssignment` adds
   the sticky bit (``1733``), so no trainee can rename or delete an entry they do not own;
 * nbgrader's collect only *warns* when a submission's owner is not the student its name claims;
@@ -105,20 +105,28 @@ def owner_name(uid: int) -> str | None:
     return None
 
 
-def prepare_shared_exchange(root: Path, course_id: str, trainer: str) -> Path:
-    """Create the exchange root (``1777``, root-owned) and the course folder owned by ``trainer`` (``0755``).
+def prepare_shared_exchange(root: Path, course_id: str, owner: str, earlier_owners: tuple[str, ...] = ()) -> Path:
+    """Create the exchange root (``1777``, root-owned) and the course folder owned by ``owner`` (``0755``).
 
-    Run as root, once per cohort, before the trainer's first release. Returns the course folder.
+    Run as root, once per cohort, before the first release. A course folder that one of ``earlier_owners`` owns
+    (a trainer, before the course had a grader account) is handed over with what that account made in it;
+    hand-ins stay their senders', which is how collection tells who made them. Returns the course folder.
     """
     root.mkdir(parents=True, exist_ok=True)
     os.chown(root, 0, 0)
     os.chmod(root, ROOT_MODE)
     course = root / course_id
-    account = pwd.getpwnam(trainer)
-    if course.exists() and (course.is_symlink() or course.stat().st_uid != account.pw_uid):
-        raise PermissionError(f"{course} exists and is not owned by the trainer {trainer}; "
+    account = pwd.getpwnam(owner)
+    allowed = {account.pw_uid} | {pwd.getpwnam(name).pw_uid for name in earlier_owners}
+    if course.exists() and (course.is_symlink() or course.stat().st_uid not in allowed):
+        raise PermissionError(f"{course} exists and is not owned by {owner}; "
                               "move it aside (someone may have created it first) and run this again")
     course.mkdir(exist_ok=True)
+    previous = course.stat().st_uid
+    if previous != account.pw_uid:
+        for item in course.rglob("*"):  # links are not followed
+            if item.lstat().st_uid == previous:
+                os.lchown(item, account.pw_uid, account.pw_gid)
     os.chown(course, account.pw_uid, account.pw_gid)
     os.chmod(course, COURSE_MODE)
     return course

@@ -1,4 +1,5 @@
-"""Per-account memory and CPU limits with Linux control groups (cgroup v2, or v1), where the machine allows it.
+"""Memory and CPU limits of the servers the hub starts: per account with Linux control groups (cgroup v2, or v1)
+where the machine allows it, and per process always (:func:`limit_resources`).
 
 Each account gets one cgroup, named after it, inside a ``frontline`` cgroup. That parent is placed below the
 hub's own cgroup when possible, so whatever limits the machine or container puts on the hub still hold for
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import resource
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,20 @@ PARENT = "frontline"
 CPU_PERIOD = 100_000  # microseconds; the quota is the CPU time allowed in each period
 CONTROLLERS = ("memory", "cpu")
 HUB_LEAF = "hub"  # cgroup v2: where the hub's own processes move so that its cgroup may have children
+NICENESS = 5
+
+
+def limit_resources(memory: int, processes: int) -> None:
+    """Per-process limits that a server's kernels and terminals inherit, applied in the child before it starts:
+    address space, the account's processes, no core files, and a lower CPU priority so one cannot starve others.
+
+    Used for each person's server (:class:`frontline.hub.spawner.CohortSpawner`) and the formgrader service
+    (:mod:`frontline.hub.formgrader_service`); the second line where control groups work, the only one elsewhere.
+    """
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.nice(NICENESS)
 
 
 class LimitsUnavailable(RuntimeError):

@@ -10,6 +10,7 @@ A small YAML file the person who runs the server edits (see docs/hub.md)::
     state_dir: /srv/frontline
     limits: {memory: 2G, cpu: 1.0, processes: 256}
     idle_timeout: 3600
+    grader: grader-spring      # optional: the account that owns the course (default grader-<cohort>)
 
 ``limits.memory`` and ``limits.cpu`` (CPUs' worth of time, e.g. 0.5 or 2) bound each account as a whole when
 the machine allows control groups (:mod:`frontline.hub.limits`); ``memory`` also bounds each process's address
@@ -33,6 +34,7 @@ FACILITATORS_GROUP = "facilitators"
 TRAINEES_GROUP = "trainees"
 # Linux and JupyterHub both accept these; anything else is refused before a useradd can misread it.
 _USERNAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+GRADER_PREFIX = "grader-"
 _SIZE = re.compile(r"^(\d+)([KMGT]?)$")
 MAX_CPUS = 1024
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
@@ -73,12 +75,19 @@ class HubSettings:
     process_limit: int = 256
     idle_timeout: int = 3600
     live_port: int = 0
+    grader: str = ""
+    formgrader_port: int = 0
     source: Path | None = None
 
     @property
     def exchange(self) -> Path:
         """The shared nbgrader exchange (sticky, world-writable root; each course folder owned by its trainer)."""
         return self.state_dir / "exchange"
+
+    @property
+    def course(self) -> Path:
+        """The nbgrader course folder (sources, submissions, gradebook): the grader account's, ``0700``."""
+        return self.state_dir / "course"
 
     @property
     def everyone(self) -> tuple[str, ...]:
@@ -88,12 +97,39 @@ class HubSettings:
     def authenticator_class(self) -> str:
         return AUTHENTICATORS.get(self.authenticator, self.authenticator)
 
+    @property
+    def grader_account(self) -> str:
+        """The Linux account that owns the course and runs the formgrader service (nobody logs in as it)."""
+        return self.grader or default_grader(self.cohort)
+
     def role_of(self, username: str) -> str:
         if username in self.trainers:
             return "trainer"
         if username in self.facilitators:
             return "facilitator"
         return "trainee"
+
+
+def default_grader(cohort: str) -> str:
+    """``grader-<cohort>`` as a valid Linux name: lower case, other characters as dashes, at most 32 long."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", cohort.lower()).strip("-_")
+    return (GRADER_PREFIX + slug)[:32].rstrip("-_") if slug else GRADER_PREFIX.rstrip("-")
+
+
+def _grader(data: dict, where: str, cohort: str, people: tuple[str, ...]) -> str:
+    value = data.get("grader")
+    if value is None:
+        value = default_grader(cohort)
+        if value in people:
+            raise HubSettingsError(f"{where}: the grader account made from the cohort name, {value!r}, is also a "
+                                   "person in the cohort; set field 'grader' to another account name")
+    elif not isinstance(value, str) or not _USERNAME.match(value):
+        raise HubSettingsError(f"{where}: field 'grader': {value!r} is not a valid user name "
+                               "(lower-case letters, digits, - and _; starts with a letter)")
+    if value in people:
+        raise HubSettingsError(f"{where}: field 'grader': {value!r} is also a person in the cohort; the grader is "
+                               "an account of its own that owns the course (trainers reach it through the hub)")
+    return value
 
 
 def _names(data: dict, key: str, where: str, required: bool = False) -> tuple[str, ...]:
@@ -112,7 +148,7 @@ def _names(data: dict, key: str, where: str, required: bool = False) -> tuple[st
 
 
 _KNOWN = {"cohort", "trainers", "trainees", "facilitators", "admins", "port", "ip", "state_dir", "authenticator",
-          "authenticator_config", "limits", "idle_timeout", "live_port"}
+          "authenticator_config", "limits", "idle_timeout", "live_port", "grader", "formgrader_port"}
 
 
 def load_settings(path: Path | str | None = None) -> HubSettings:
@@ -146,9 +182,9 @@ def load_settings(path: Path | str | None = None) -> HubSettings:
     if overlap:
         raise HubSettingsError(f"{path}: {', '.join(sorted(overlap))} cannot be both trainer and trainee")
     integers = {}
-    for key, default in (("port", 8000), ("idle_timeout", 3600), ("live_port", 0)):
+    for key, default in (("port", 8000), ("idle_timeout", 3600), ("live_port", 0), ("formgrader_port", 0)):
         value = data.get(key, default)
-        if not isinstance(value, int) or value < 0:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise HubSettingsError(f"{path}: field '{key}' must be a whole number, not {value!r}")
         integers[key] = value
     processes = limits.get("processes", 256)
@@ -161,12 +197,14 @@ def load_settings(path: Path | str | None = None) -> HubSettings:
     auth_config = data.get("authenticator_config") or {}
     if not isinstance(auth_config, dict):
         raise HubSettingsError(f"{path}: field 'authenticator_config' must be a mapping of settings")
+    admins = _names(data, "admins", str(path))
+    grader = _grader(data, str(path), cohort.strip(), (*trainers, *trainees, *facilitators, *admins))
     return HubSettings(
         cohort=cohort.strip(),
         trainers=trainers,
         trainees=trainees,
         facilitators=facilitators,
-        admins=_names(data, "admins", str(path)),
+        admins=admins,
         port=integers["port"],
         ip=str(data.get("ip", "")),
         state_dir=Path(str(data.get("state_dir", "/srv/frontline"))),
@@ -177,5 +215,7 @@ def load_settings(path: Path | str | None = None) -> HubSettings:
         process_limit=processes,
         idle_timeout=integers["idle_timeout"],
         live_port=integers["live_port"],
+        grader=grader,
+        formgrader_port=integers["formgrader_port"],
         source=path,
     )

@@ -1,8 +1,10 @@
 """Accounts and folders for a cohort (run as root): ``frontline hub setup``.
 
-Creates each listed person's Linux account if missing, the hub's state folder (``0700``, root), the shared
-exchange with the course folder owned by the first trainer (:mod:`frontline.hub.exchange`), and each trainer's
-course folder (``0700`` in their home, so no trainee can read sources, submissions or the gradebook).
+Creates each listed person's Linux account if missing, and the course's grader account: the account nbgrader's
+JupyterHub guide calls ``grader-<course>``, nobody logs in as it; the hub runs the formgrader as it for the
+trainers (:mod:`frontline.hub.formgrader_service`). Then the hub's state folder (``0700``, root), the course
+folder ``state_dir/course`` (the grader's, ``0700``: no trainee can read sources, submissions or the gradebook),
+and the shared exchange with the course's folder owned by the grader (:mod:`frontline.hub.exchange`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from frontline.grading.course import COURSE_ID, prepare_course_folder
 from frontline.hub.exchange import prepare_shared_exchange
 from frontline.hub.settings import HubSettings
 
-COURSE_FOLDER = "course"
 TRAINERS_LINUX_GROUP = "frontline-trainers"
 # What only trainers may read: source exercises (solutions, hidden tests) and mark schemes.
 TRAINER_ONLY = ("exercises", "grading")
@@ -40,9 +41,11 @@ def prepare_cohort(settings: HubSettings, kit: Path, create_accounts: bool = Tru
     """Everything the hub needs on disk; returns the accounts it created."""
     if os.geteuid() != 0:
         raise PermissionError("frontline hub setup creates accounts and shared folders: run it as root")
-    created = [name for name in settings.everyone if create_accounts and ensure_account(name)]
+    grader = settings.grader_account
+    accounts = (*settings.everyone, grader)
+    created = [name for name in accounts if create_accounts and ensure_account(name)]
     missing = []
-    for name in settings.everyone:
+    for name in accounts:
         try:
             pwd.getpwnam(name)
         except KeyError:
@@ -54,20 +57,25 @@ def prepare_cohort(settings: HubSettings, kit: Path, create_accounts: bool = Tru
     private = settings.state_dir / "hub"
     private.mkdir(exist_ok=True)
     os.chmod(private, 0o700)
-    prepare_shared_exchange(settings.exchange, COURSE_ID, settings.trainers[0])
-    secure_kit(kit, settings.trainers)
-    for trainer in settings.trainers:
-        account = pwd.getpwnam(trainer)
-        course = Path(account.pw_dir) / COURSE_FOLDER
-        prepare_course_folder(course, kit)
-        for path in (course, *course.rglob("*")):
-            os.lchown(path, account.pw_uid, account.pw_gid)
-        os.chmod(course, 0o700)
+    prepare_shared_exchange(settings.exchange, COURSE_ID, grader, earlier_owners=settings.trainers)
+    secure_kit(kit, (grader, *settings.trainers))
+    account = pwd.getpwnam(grader)
+    course = settings.course
+    if course.is_symlink():
+        raise PermissionError(f"{course} is a link; the course folder must be a real folder")
+    prepare_course_folder(course, kit)
+    for path in (course, *course.rglob("*")):
+        os.lchown(path, account.pw_uid, account.pw_gid)
+    os.chmod(course, 0o700)
     return created
 
 
 def secure_kit(kit: Path, trainers: tuple[str, ...]) -> None:
-    """Make the kit's answer keys readable by the trainers' Linux group only; lessons and data stay readable."""
+    """Make the kit's answer keys readable by the trainers' Linux group only; lessons and data stay readable.
+
+    ``trainers`` are the grader account (the course's ``source`` links to the kit's exercises) and the trainers
+    (who may read and edit the exercises from a terminal).
+    """
     subprocess.run(["groupadd", "--force", TRAINERS_LINUX_GROUP], check=True, capture_output=True)
     for trainer in trainers:
         subprocess.run(["usermod", "--append", "--groups", TRAINERS_LINUX_GROUP, trainer],

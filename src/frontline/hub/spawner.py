@@ -1,4 +1,4 @@
-"""Each person's server: their own account, their own workspace, memory and CPU limits, their role's config.
+"""Each person's server: their own account, their own workspace of the lessons, memory and CPU limits.
 
 :class:`CohortSpawner` is JupyterHub's ``LocalProcessSpawner`` (the server runs as the person's Linux account)
 plus limits set in the child before it starts, which its kernels and terminals inherit:
@@ -14,36 +14,40 @@ give hard per-person quotas instead (docs/hub.md).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pwd
-import resource
 import sys
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Float, Integer, Unicode
 
-from frontline.hub.limits import AccountCgroup, CgroupTree, LimitsUnavailable, find_tree
+from frontline.hub.limits import AccountCgroup, CgroupTree, LimitsUnavailable, find_tree, limit_resources
 from frontline.hub.workspace import WELCOME, WORKSPACE_NAME, prepare_workspace
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TRAINEE_CONFIG = PACKAGE / "lab" / "jupyter_config"
-TRAINER_CONFIG = PACKAGE / "lab" / "jupyter_config_trainer"
-NICENESS = 5
 # The hub's cgroup tree, looked for once per hub process (None: not looked for yet).
 _tree: CgroupTree | LimitsUnavailable | None = None
 
 
-def limit_resources(memory: int, processes: int) -> None:
-    """Applied in the child before it execs the server; its kernels and terminals inherit the limits."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    os.nice(NICENESS)
+def kit_environment(kit: str, exchange: str) -> dict[str, str]:
+    """What every server the hub starts needs: the kit, the shared exchange, the kit's Python first on PATH."""
+    return {
+        "FRONTLINE_KIT": kit,
+        "FRONTLINE_EXCHANGE": exchange,
+        "FRONTLINE_EXCHANGE_SHARED": "1",
+        # the kit's Python for everyone: its commands (nbgrader, frontline) first on PATH
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+    }
 
 
 class CohortSpawner(LocalProcessSpawner):
-    """A local server per person, with limits, a prepared workspace and the role's Jupyter config."""
+    """A local server per person, with limits, a prepared workspace and the trainee's Jupyter config.
+
+    Trainers, facilitators and trainees get the same kind of server; grading happens in the formgrader service.
+    """
 
     memory_bytes = Integer(2 * 1024**3, config=True,
                            help="Memory of each account (with cgroups) and address space of each process.")
@@ -52,7 +56,6 @@ class CohortSpawner(LocalProcessSpawner):
     role = Unicode("trainee", help="trainee, trainer or facilitator; set per user by the hub config.")
     kit_root = Unicode("", config=True, help="The kit folder (FRONTLINE_KIT) the servers read lessons from.")
     exchange_root = Unicode("", config=True, help="The shared nbgrader exchange folder.")
-    course_folder_name = Unicode("course", config=True, help="The trainer's course folder inside their home.")
 
     cgroup: AccountCgroup | None = None
 
@@ -92,22 +95,15 @@ class CohortSpawner(LocalProcessSpawner):
 
     def get_env(self):
         env = super().get_env()
-        config_dirs = [str(TRAINER_CONFIG if self.role == "trainer" else TRAINEE_CONFIG)]
-        if self.role == "trainer":
-            # the formgrader needs nbgrader's config for the course, which loads the kit's settings
-            env["FRONTLINE_COURSE"] = str(Path(self.home_dir) / self.course_folder_name)
-        else:
-            # progress belongs to the named trainee and lives in their workspace, like `frontline lab`'s
-            env["FRONTLINE_TRAINEE"] = self.user.name
-            env["FRONTLINE_PROGRESS"] = str(Path(self.home_dir) / WORKSPACE_NAME / ".frontline" / "progress.json")
         env.update({
-            "JUPYTER_CONFIG_PATH": os.pathsep.join(config_dirs),
-            "FRONTLINE_KIT": self.kit_root,
-            "FRONTLINE_EXCHANGE": self.exchange_root,
-            "FRONTLINE_EXCHANGE_SHARED": "1",
+            # everyone's own server is a workspace without the formgrader: trainers grade in the hub's formgrader
+            # service, which runs as the course's grader account (frontline.hub.formgrader_service)
+            "JUPYTER_CONFIG_PATH": str(TRAINEE_CONFIG),
+            # progress belongs to the named person and lives in their workspace, like `frontline lab`'s
+            "FRONTLINE_TRAINEE": self.user.name,
+            "FRONTLINE_PROGRESS": str(Path(self.home_dir) / WORKSPACE_NAME / ".frontline" / "progress.json"),
             "FRONTLINE_ROLE": self.role,
-            # the kit's Python for everyone: its commands (nbgrader, frontline) first on PATH
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+            **kit_environment(self.kit_root, self.exchange_root),
         })
         return env
 
@@ -116,11 +112,13 @@ class CohortSpawner(LocalProcessSpawner):
         return pwd.getpwnam(self.user.name).pw_dir
 
     async def start(self):
-        folder = prepare_workspace(self.user.name, Path(self.home_dir), Path(self.kit_root), self.role)
-        if folder is not None:
-            self.notebook_dir = str(Path(self.home_dir))
-            self.default_url = "/lab/tree/" + str(folder.relative_to(self.home_dir) / WELCOME)
-        self.cgroup = self.account_cgroup()
+        # the workspace sync runs as the person and can take seconds: off the hub's event loop, so one person's
+        # login does not hold up everyone else's requests
+        folder = await asyncio.to_thread(prepare_workspace, self.user.name, Path(self.home_dir),
+                                         Path(self.kit_root))
+        self.notebook_dir = str(Path(self.home_dir))
+        self.default_url = "/lab/tree/" + str(folder.relative_to(self.home_dir) / WELCOME)
+        self.cgroup = await asyncio.to_thread(self.account_cgroup)
         return await super().start()
 
     async def stop(self, now=False):

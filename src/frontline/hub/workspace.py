@@ -1,4 +1,4 @@
-"""Each trainee's own workspace in their home folder, kept in step with the kit by the workspace library.
+"""Each person's own workspace of the lessons in their home, kept in step with the kit by the workspace library.
 
 The hub runs as root; the workspace is created and merged by ``python -m frontline.workspace`` started as the
 trainee's own account, so the hub never writes into a folder a trainee controls (no link they plant can redirect
@@ -22,10 +22,8 @@ class WorkspacePreparationError(RuntimeError):
     """The workspace sync failed; the message carries what it said."""
 
 
-def prepare_workspace(username: str, home: Path, kit: Path, role: str) -> Path | None:
-    """Create or update ``~/frontline`` for ``username``; returns it (None for a trainer, who works in the course)."""
-    if role == "trainer":
-        return None
+def prepare_workspace(username: str, home: Path, kit: Path) -> Path:
+    """Create or update ``~/frontline`` for ``username`` (anyone in the cohort); returns it."""
     account = pwd.getpwnam(username)
     folder = home / WORKSPACE_NAME
     env = {"HOME": str(home), "USER": username, "LOGNAME": username, "FRONTLINE_KIT": str(kit),
