@@ -76,8 +76,10 @@ def accounts(reachable_python, tmp_path_factory):
     base = Path(tempfile.mkdtemp(prefix="frontline-hub-", dir="/tmp"))
     os.chmod(base, 0o755)
     kit = base / "kit"
-    for folder in ("data", "notebooks", "exercises", "grading"):
-        shutil.copytree(REPO / folder, kit / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", ".frontline"))
+    for folder in ("data", "notebooks", "exercises", "grading", "tests", "scripts"):
+        shutil.copytree(REPO / folder, kit / folder, ignore=shutil.ignore_patterns(
+            ".ipynb_checkpoints", ".frontline", "__pycache__", ".axe", "node_modules"))
+    subprocess.run(["git", "init", "-q", str(kit)], check=True)  # a clone's history holds every answer key too
     settings = {
         "cohort": "test-cohort",
         "trainers": [people["trainer"]],

@@ -71,7 +71,9 @@ def test_separate_accounts_share_one_exchange_and_stay_apart(accounts):
     assert not (ann_copy.parents[2] / bob).exists()  # Bob handed nothing in under his own name
 
     # The course (the grader's) and the kit's answer keys are closed to trainees.
-    for path in (course["FRONTLINE_COURSE"], accounts["kit"] / "exercises" / ASSIGNMENT, accounts["kit"] / "grading"):
+    kit = accounts["kit"]
+    for path in (course["FRONTLINE_COURSE"], kit / "exercises" / ASSIGNMENT, kit / "grading", kit / "tests",
+                 kit / "scripts", kit / ".git"):
         attempt = run_as(accounts, bob, "ls", str(path))
         assert attempt.returncode != 0 and "Permission denied" in attempt.stderr, path
 

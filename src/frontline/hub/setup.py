@@ -20,8 +20,9 @@ from frontline.hub.exchange import prepare_shared_exchange
 from frontline.hub.settings import HubSettings
 
 TRAINERS_LINUX_GROUP = "frontline-trainers"
-# What only trainers may read: source exercises (solutions, hidden tests) and mark schemes.
-TRAINER_ONLY = ("exercises", "grading")
+# What only trainers may read: source exercises (solutions, hidden tests), mark schemes and knowledge keys, the
+# tests and scripts that hold model answers, and the repository's history (every earlier answer key is in it).
+TRAINER_ONLY = ("exercises", "grading", "tests", "scripts", ".git")
 
 
 def ensure_account(name: str) -> bool:
