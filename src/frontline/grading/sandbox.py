@@ -33,6 +33,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, Unicode
 
 import frontline
+from frontline.grading.files import copy_regular_tree
 
 BWRAP = "/usr/bin/bwrap"
 NOBODY = 65534
@@ -118,17 +119,23 @@ def sandbox_command(command: list[str], workdir: Path, runtime: Path, memory_mb:
     return args + command
 
 
-def fill_workdir(workdir: Path, cwd: Path) -> None:
-    """What the release hands out, then the submission's own files (never a notebook graded from the course)."""
+def fill_workdir(workdir: Path, cwd: Path) -> list[str]:
+    """What the release hands out, then the submission's own files (never a notebook graded from the course).
+
+    Regular files and folders only, links never followed (a trainee's link could name the trainer's files);
+    returns what was left out.
+    """
     if len(cwd.parts) >= 3 and cwd.parents[1].name == "autograded":
         course, student, assignment = cwd.parents[2], cwd.parent.name, cwd.name
         sources = [course / "release" / assignment, course / "submitted" / student / assignment]
     else:
         sources = [cwd]
+    skipped = []
     for source in sources:
-        if source.is_dir():
-            shutil.copytree(source, workdir, dirs_exist_ok=True, symlinks=False,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.corrupt"))
+        if source.is_dir() and not source.is_symlink():
+            skipped += copy_regular_tree(source, workdir, ignore=shutil.ignore_patterns(".ipynb_checkpoints",
+                                                                                       "*.corrupt"))
+    return skipped
 
 
 class SandboxKernelManager(AsyncKernelManager):
