@@ -226,3 +226,29 @@ def test_shared_exchange_refuses_a_submission_with_a_link(tmp_path, monkeypatch)
         assert {r["file"] for r in _report(course, "collection.csv", TRAINEE)} == {"notes.txt",
                                                                                  "responses/more.json"}
 
+
+# ---- an LMS download in folders -------------------------------------------------------------------------------
+
+def test_an_lms_folder_layout_keeps_its_records_and_scores_as_the_exchange_does(graded):
+    course = graded["course"]
+    submitted = course.folder("submitted", "lms_partial", ASSIGNMENT)
+    assert sorted(p.relative_to(submitted).as_posix() for p in submitted.rglob("*.json")) == sorted(
+        _records(partial=True))
+    assert _scores(course, "lms_partial") == _scores(course, TRAINEE) == PARTIAL
+
+
+def test_lms_files_that_would_land_on_one_name_are_reported(tmp_path):
+    with course_environment(tmp_path, REPO):
+        _invoke("grade", "generate", ASSIGNMENT)
+        download = tmp_path / "download.zip"
+        with zipfile.ZipFile(download, "w") as archive:  # responses/ beside the assignment folder and inside it
+            archive.writestr(f"s1/{ASSIGNMENT}/{ASSIGNMENT}.ipynb", SOURCE.read_text(encoding="utf-8"))
+            archive.writestr(f"s1/{ASSIGNMENT}/responses/a.json", '{"inside": true}')
+            archive.writestr("s1/responses/a.json", '{"inside": false}')
+        output = _invoke("grade", "collect", ASSIGNMENT, "--from", str(download))
+        course = Course.open(KitPaths(REPO))
+        saved = course.folder("submitted", "s1", ASSIGNMENT) / "responses" / "a.json"
+        assert json.loads(saved.read_text()) == {"inside": True}
+        line = next(line for line in output.splitlines() if "s1/responses/a.json" in line)
+        assert "would be saved as responses/a.json" in line and "[s1]" in line, output
+        assert any(r["file"] == "s1/responses/a.json" for r in _report(course, "collection.csv", "s1"))

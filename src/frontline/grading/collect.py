@@ -250,6 +250,7 @@ def _take(course: Course, assignment: str, student: str, entries: list[Entry], e
                                            "regular file", "the student's submission was not imported"))
         return
     notebooks = [e for e in entries if e.file.endswith(".ipynb")]
+    graded: list[PurePosixPath] = []
     for name in expected:
         exact = [e for e in notebooks if PurePosixPath(e.file).name == f"{name}.ipynb"]
         related = exact or [e for e in notebooks if _normal(name) in _normal(PurePosixPath(e.file).stem)] or notebooks
@@ -263,12 +264,26 @@ def _take(course: Course, assignment: str, student: str, entries: list[Entry], e
                                 f"saved as {name}.ipynb"))
         chosen[f"{name}.ipynb"] = related[0].path
         notebooks.remove(related[0])
-    for entry in entries:
-        if not entry.file.endswith(".ipynb"):
-            chosen.setdefault(PurePosixPath(entry.file).name, entry.path)
-    for entry in notebooks:  # further notebooks are kept beside the graded one, and reported
-        chosen.setdefault(PurePosixPath(entry.file).name, entry.path)
-        issues.append(Issue(assignment, student, entry.relative, "an extra notebook", "kept, not graded"))
+        graded.append(PurePosixPath(related[0].file).parent)
+    # the other files keep their place relative to the graded notebook (its responses/ folder, data it reads)
+    base = graded[0] if graded else PurePosixPath(".")
+    saved_from: dict[str, Entry] = {}
+    for entry in [e for e in entries if not e.file.endswith(".ipynb")] + notebooks:
+        place = PurePosixPath(entry.file)
+        place = place.relative_to(base) if place.is_relative_to(base) else place
+        if place.is_absolute() or any(part in ("", ".", "..") for part in place.parts):
+            issues.append(Issue(assignment, student, entry.relative, "a file name that leads out of the "
+                                "submission folder", "not imported"))
+            continue
+        name = place.as_posix()
+        if name in chosen:
+            first = saved_from[name].relative if name in saved_from else f"the graded notebook {name}"
+            issues.append(Issue(assignment, student, entry.relative, f"would be saved as {name}, like {first}",
+                                f"not imported; {first} was kept"))
+            continue
+        chosen[name], saved_from[name] = entry.path, entry
+        if entry in notebooks:  # further notebooks are kept beside the graded one, and reported
+            issues.append(Issue(assignment, student, entry.relative, "an extra notebook", "kept, not graded"))
     target = course.folder("submitted", student, assignment)
     if target.exists() and not _same_files(target, chosen):
         collection.issues.append(Issue(assignment, student, target.relative_to(course.root).as_posix(),
@@ -288,6 +303,7 @@ def _take(course: Course, assignment: str, student: str, entries: list[Entry], e
         return
     target.mkdir(parents=True)
     for name, path in chosen.items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target / name)
     (target / "timestamp.txt").write_text(time.strftime(TIMESTAMP_FORMAT), encoding="utf-8")
     _record_student(course, student, first)
