@@ -252,3 +252,15 @@ def test_lms_files_that_would_land_on_one_name_are_reported(tmp_path):
         line = next(line for line in output.splitlines() if "s1/responses/a.json" in line)
         assert "would be saved as responses/a.json" in line and "[s1]" in line, output
         assert any(r["file"] == "s1/responses/a.json" for r in _report(course, "collection.csv", "s1"))
+
+
+# ---- feedback below full marks --------------------------------------------------------------------------------
+
+def test_partial_credit_feedback_keeps_the_debrief_and_says_the_points(graded):
+    course = graded["course"]
+    assert _scores(course, TRAINEE) == PARTIAL
+    feedback = _feedback(course, TRAINEE)
+    assert "The path you took:" in feedback and "out of place" in feedback  # the debrief of the half-right order
+    assert "0.85 of 2 points" in feedback and "3 of 3" in feedback
+    assert "Not passed" not in feedback
+    assert "warning or a partial score" not in feedback

@@ -404,6 +404,11 @@ class InsertMarkScheme(NbGraderPreprocessor):
         return nb, resources
 
 
+def points_in_words(score: float, max_score: float) -> str:
+    """``2 of 3 points``, ``0.85 of 2 points``, ``1 of 1 point``."""
+    return f"{round(score, 2):g} of {max_score:g} point{'' if max_score == 1 else 's'}"
+
+
 def error_message(output: NotebookNode) -> str:
     """``Name: message`` of an error output, without the traceback (which quotes the test's code)."""
     return f"{output.get('ename', 'Error')}: {ANSI_ESCAPE.sub('', str(output.get('evalue', '')))}".rstrip(": ")
@@ -422,16 +427,21 @@ class HideTestSource(NbGraderPreprocessor):
                 errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
                 cell.source = f"# Tests for {grade_id} (the test code is not shown)"
                 score, max_score = utils.determine_grade(cell)  # nbgrader's own rule, so the two always agree
-                if score is None or score < max_score:
-                    message = (PLAIN_REASONS.get(errors[-1].get("ename"), error_message(errors[-1])) if errors
-                               else "The tests printed a warning or a partial score.")
-                    cell.outputs = [nbformat.v4.new_output("stream", name="stderr",
-                                                           text=f"✘ Not passed. {message}\n")]
-                else:  # what a test printed for the trainee (a graded scenario's path and debrief) stays
-                    printed = "".join(o.get("text", "") for o in cell.get("outputs", [])
-                                      if o.get("output_type") == "stream" and o.get("name") == "stdout")
-                    cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
-                                                           text=printed or "✔ All tests passed.\n")]
+                # what a test printed for the trainee (a graded scenario's path and debrief) stays
+                printed = "".join(o.get("text", "") for o in cell.get("outputs", [])
+                                  if o.get("output_type") == "stream" and o.get("name") == "stdout")
+                outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)] if printed else []
+                if errors and (score is None or score < max_score):
+                    message = PLAIN_REASONS.get(errors[-1].get("ename"), error_message(errors[-1]))
+                    outputs.append(nbformat.v4.new_output("stream", name="stderr",
+                                                          text=f"✘ Not passed. {message}\n"))
+                elif score is None or score < max_score:
+                    outputs.append(nbformat.v4.new_output("stream", name="stdout", text=(
+                        f"{'◐ Partly right:' if score else '✘ Not passed.'} {points_in_words(score or 0, max_score)} "
+                        "for this question.\n")))
+                elif not printed:
+                    outputs.append(nbformat.v4.new_output("stream", name="stdout", text="✔ All tests passed.\n"))
+                cell.outputs = outputs
             cells.append(cell)
         nb.cells = cells
         return nb, resources
