@@ -264,3 +264,25 @@ def test_partial_credit_feedback_keeps_the_debrief_and_says_the_points(graded):
     assert "0.85 of 2 points" in feedback and "3 of 3" in feedback
     assert "Not passed" not in feedback
     assert "warning or a partial score" not in feedback
+
+
+# ---- a replaced judge -----------------------------------------------------------------------------------------
+
+def test_a_notebook_that_replaces_the_judges_run_scores_nothing_for_it_and_is_reported(graded):
+    course = graded["course"]
+    assert _scores(course, "faker") == {FUNNEL: 0.0, DELIVERY: 0.0}
+    problems = " | ".join(r["problem"] for r in _report(course, "integrity.csv", "faker"))
+    assert "names the grading itself" in problems and "__closure__" in problems, problems
+    assert f"the tests of {FUNNEL} did not run" in problems and f"the tests of {DELIVERY} did not run" in problems
+
+
+# ---- integrity notes written by the notebook ------------------------------------------------------------------
+
+def test_a_notebook_cannot_add_lines_to_the_integrity_report(graded):
+    course = graded["course"]
+    assert _scores(course, "forger") == FULL
+    report = (course.reports / ASSIGNMENT / "integrity.csv").read_text(encoding="utf-8")
+    assert FORGED not in report and FORGED not in graded["output"]
+    assert FORGED not in _autograded_text(course, "forger")
+    exported = [p.read_text(encoding="utf-8") for p in course.reports.rglob("*.csv")]
+    assert not any(FORGED in text for text in exported)
