@@ -15,6 +15,7 @@ import html
 import json
 import os
 import pwd
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -286,3 +287,22 @@ def test_a_notebook_cannot_add_lines_to_the_integrity_report(graded):
     assert FORGED not in _autograded_text(course, "forger")
     exported = [p.read_text(encoding="utf-8") for p in course.reports.rglob("*.csv")]
     assert not any(FORGED in text for text in exported)
+
+
+# ---- a grader with lower hard limits than the sandbox asks for ------------------------------------------------
+
+def test_grading_under_lower_hard_limits_grades_and_says_so(graded):
+    from frontline.grading.sandbox import _processes_of
+
+    course = graded["course"]
+    shutil.copytree(course.folder("submitted", "model", ASSIGNMENT), course.folder("submitted", "limited", ASSIGNMENT))
+    processes = 48 if os.getuid() == 0 else _processes_of(os.getuid()) + 48
+    env = {**os.environ, **course.environment(), "FRONTLINE_GRADE_MEMORY_MB": "8192", "FRONTLINE_CELL_TIMEOUT": "30"}
+    done = subprocess.run(["prlimit", f"--as={4 * 2**30}", f"--nproc={processes}", "--",
+                           str(Path(sys.executable).parent / "frontline"), "grade", "autograde", ASSIGNMENT,
+                           "--student", "limited"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _scores(course, "limited") == FULL
+    problems = " | ".join(r["problem"] for r in _report(course, "integrity.csv", "limited"))
+    assert "memory limit was lowered from 8192 MiB to 4096 MiB" in problems, problems
+    assert f"process limit was lowered to {processes}" in problems, problems

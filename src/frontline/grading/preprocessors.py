@@ -172,6 +172,9 @@ class IsolatedExecute(Execute):
         code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
         if report_findings and code_cells:
             code_cells[-1].outputs.extend(report_findings)
+        for problem in getattr(self._kernel_manager, "lowered", []):
+            if code_cells:
+                code_cells[0].outputs.append(self._note(problem, "graded with the lower limit"))
         return nb, resources
 
     def _note(self, problem: str, action: str) -> NotebookNode:
