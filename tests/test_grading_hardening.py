@@ -108,22 +108,31 @@ def _plant_links(folder: Path, course: Course) -> None:
     (folder / "responses" / "more.json").symlink_to(course.db_path)
 
 
+def _release(base: Path):
+    """The exercise generated and released into the course under ``base``; the course and a fully right notebook."""
+    course = Course.open(KitPaths(REPO))
+    _invoke("grade", "generate", ASSIGNMENT)
+    _invoke("grade", "release", ASSIGNMENT)
+    release = course.root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    return course, nbformat.read(make_submission("full", SOURCE, release, base / "made"), as_version=4)
+
+
+def _fetch_answer_submit(base: Path, notebook, records: dict[str, str]) -> Path:
+    """A real trainee: nbgrader's fetch, their answers written, nbgrader's submit; returns their folder."""
+    home = base / "trainee"
+    home.mkdir()
+    _nbgrader("fetch_assignment", ASSIGNMENT, cwd=home)
+    _write(home / ASSIGNMENT, notebook, records)
+    _nbgrader("submit", ASSIGNMENT, cwd=home)
+    return home
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("hardening")
     with course_environment(base, REPO, cell_timeout=30):
-        course = Course.open(KitPaths(REPO))
-        _invoke("grade", "generate", ASSIGNMENT)
-        _invoke("grade", "release", ASSIGNMENT)
-        release = course.root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-        full = nbformat.read(make_submission("full", SOURCE, release, base / "made"), as_version=4)
-
-        # a real trainee: fetch, answer (the funnel half right), submit, collected by the trainer
-        home = base / "trainee"
-        home.mkdir()
-        _nbgrader("fetch_assignment", ASSIGNMENT, cwd=home)
-        _write(home / ASSIGNMENT, full, _records(partial=True))
-        _nbgrader("submit", ASSIGNMENT, cwd=home)
+        course, full = _release(base)
+        home = _fetch_answer_submit(base, full, _records(partial=True))  # the funnel half right
         first_collect = _invoke("grade", "collect", ASSIGNMENT)
         # a later submission, with links to the kit's answer key and the gradebook added after handing in
         _nbgrader("submit", ASSIGNMENT, cwd=home)
@@ -209,16 +218,8 @@ def test_shared_exchange_refuses_a_submission_with_a_link(tmp_path, monkeypatch)
     """The hardened collect of a hub's shared exchange (separate accounts) refuses it too."""
     monkeypatch.setenv("FRONTLINE_EXCHANGE_SHARED", "1")
     with course_environment(tmp_path, REPO):
-        course = Course.open(KitPaths(REPO))
-        _invoke("grade", "generate", ASSIGNMENT)
-        _invoke("grade", "release", ASSIGNMENT)
-        release = course.root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-        full = nbformat.read(make_submission("full", SOURCE, release, tmp_path / "made"), as_version=4)
-        home = tmp_path / "trainee"
-        home.mkdir()
-        _nbgrader("fetch_assignment", ASSIGNMENT, cwd=home)
-        _write(home / ASSIGNMENT, full, _records(partial=False))
-        _nbgrader("submit", ASSIGNMENT, cwd=home)
+        course, full = _release(tmp_path)
+        _fetch_answer_submit(tmp_path, full, _records(partial=False))
         (only,) = _inbound(course)
         _plant_links(only, course)
         output = _invoke("grade", "collect", ASSIGNMENT)
