@@ -14,6 +14,7 @@ from frontline.grading.preprocessors import (
     RestoreStrippedMetadata,
     SafeOverwriteCells,
 )
+from frontline.hub.exchange import shared_exchange_enabled
 from frontline.kit import configure_exchange
 
 c = get_config()  # noqa: F821 - provided by the traitlets config loader
@@ -26,6 +27,8 @@ c.CourseDirectory.root = str(COURSE)
 c.CourseDirectory.course_id = COURSE_ID
 c.CourseDirectory.source_directory = "source"  # a link to the kit's exercises/
 configure_exchange(c)
+if not shared_exchange_enabled():  # the shared exchange's OwnerCheckedCollect refuses links as well
+    c.ExchangeFactory.collect = "frontline.hub.exchange.LinkRefusingCollect"  # a link could reach your files
 
 # Student code runs with a short leash: a cell that runs longer is interrupted and marked as failed, and the
 # rest of the notebook still runs. FRONTLINE_CELL_TIMEOUT (seconds) overrides it.

@@ -22,8 +22,10 @@ from __future__ import annotations
 import csv
 import filecmp
 import itertools
+import os
 import re
 import shutil
+import stat
 import tempfile
 import unicodedata
 import zipfile
@@ -32,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from frontline.grading.course import Course
+from frontline.grading.files import special_entries
 from frontline.grading.integrity import Issue, write_report
 
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store"}
@@ -122,6 +125,15 @@ def _unpack(source: Path, scratch: Path) -> tuple[Path, dict[str, datetime]]:
     return scratch, times
 
 
+def _files_in(root: Path) -> list[Path]:
+    """Every file below ``root``, links and special files included (they are refused later), links not followed."""
+    found = []
+    for here, folders, files in os.walk(root):  # never descends into a linked folder
+        found += [Path(here) / name for name in files]
+        found += [Path(here) / name for name in folders if (Path(here) / name).is_symlink()]
+    return found
+
+
 def _entry(path: Path, relative: str, time: datetime) -> Entry | None:
     parts = PurePosixPath(relative).parts
     canvas = CANVAS.match(relative) if len(parts) == 1 else None
@@ -175,12 +187,11 @@ def import_lms(course: Course, assignment: str, source: Path, roster_path: Path 
     collection = Collection()
     with tempfile.TemporaryDirectory(prefix="frontline-lms-") as scratch:
         root, times = _unpack(source, Path(scratch))
-        files = sorted(p for p in root.rglob("*") if p.is_file() and not (SKIP_PARTS & set(p.parts))
-                       and not p.name.startswith("."))
+        files = sorted(p for p in _files_in(root) if not (SKIP_PARTS & set(p.parts)) and not p.name.startswith("."))
         by_key: dict[tuple[str, str], list[Entry]] = {}
         for path in files:
             relative = path.relative_to(root).as_posix()
-            time = times.get(relative) or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+            time = times.get(relative) or datetime.fromtimestamp(path.lstat().st_mtime, tz=UTC)
             entry = _entry(path, relative, time)
             if entry is None:
                 collection.issues.append(Issue(assignment, "", relative, "cannot tell whose file this is (not in "
@@ -232,7 +243,14 @@ def _take(course: Course, assignment: str, student: str, entries: list[Entry], e
     """Choose the files of one student's submission and save them, unless that would replace anything."""
     chosen: dict[str, Path] = {}
     issues: list[Issue] = []
+    special = [e for e in entries if not stat.S_ISREG(e.path.lstat().st_mode)]
+    if special:  # a link would copy whatever it names (the trainer's files) into the submission
+        for entry in special:
+            collection.issues.append(Issue(assignment, student, entry.relative, "a link or special file, not a "
+                                           "regular file", "the student's submission was not imported"))
+        return
     notebooks = [e for e in entries if e.file.endswith(".ipynb")]
+    graded: list[PurePosixPath] = []
     for name in expected:
         exact = [e for e in notebooks if PurePosixPath(e.file).name == f"{name}.ipynb"]
         related = exact or [e for e in notebooks if _normal(name) in _normal(PurePosixPath(e.file).stem)] or notebooks
@@ -246,12 +264,26 @@ def _take(course: Course, assignment: str, student: str, entries: list[Entry], e
                                 f"saved as {name}.ipynb"))
         chosen[f"{name}.ipynb"] = related[0].path
         notebooks.remove(related[0])
-    for entry in entries:
-        if not entry.file.endswith(".ipynb"):
-            chosen.setdefault(PurePosixPath(entry.file).name, entry.path)
-    for entry in notebooks:  # further notebooks are kept beside the graded one, and reported
-        chosen.setdefault(PurePosixPath(entry.file).name, entry.path)
-        issues.append(Issue(assignment, student, entry.relative, "an extra notebook", "kept, not graded"))
+        graded.append(PurePosixPath(related[0].file).parent)
+    # the other files keep their place relative to the graded notebook (its responses/ folder, data it reads)
+    base = graded[0] if graded else PurePosixPath(".")
+    saved_from: dict[str, Entry] = {}
+    for entry in [e for e in entries if not e.file.endswith(".ipynb")] + notebooks:
+        place = PurePosixPath(entry.file)
+        place = place.relative_to(base) if place.is_relative_to(base) else place
+        if place.is_absolute() or any(part in ("", ".", "..") for part in place.parts):
+            issues.append(Issue(assignment, student, entry.relative, "a file name that leads out of the "
+                                "submission folder", "not imported"))
+            continue
+        name = place.as_posix()
+        if name in chosen:
+            first = saved_from[name].relative if name in saved_from else f"the graded notebook {name}"
+            issues.append(Issue(assignment, student, entry.relative, f"would be saved as {name}, like {first}",
+                                f"not imported; {first} was kept"))
+            continue
+        chosen[name], saved_from[name] = entry.path, entry
+        if entry in notebooks:  # further notebooks are kept beside the graded one, and reported
+            issues.append(Issue(assignment, student, entry.relative, "an extra notebook", "kept, not graded"))
     target = course.folder("submitted", student, assignment)
     if target.exists() and not _same_files(target, chosen):
         collection.issues.append(Issue(assignment, student, target.relative_to(course.root).as_posix(),
@@ -271,6 +303,7 @@ def _take(course: Course, assignment: str, student: str, entries: list[Entry], e
         return
     target.mkdir(parents=True)
     for name, path in chosen.items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target / name)
     (target / "timestamp.txt").write_text(time.strftime(TIMESTAMP_FORMAT), encoding="utf-8")
     _record_student(course, student, first)
@@ -320,8 +353,35 @@ def collect_exchange(course: Course, assignment: str) -> Collection:
     if not result["success"]:
         raise CollectError(f"collecting {assignment} from the exchange {course.exchange} failed:\n"
                            + "\n".join((result.get("error") or result.get("log") or "").strip().splitlines()[-5:]))
-    collection = Collection()
+    collection = Collection(issues=refused_in_exchange(course, assignment))
     submitted = course.root / "submitted"
     for folder in sorted(submitted.glob(f"*/{assignment}")) if submitted.is_dir() else []:
         collection.students[folder.parent.name] = sorted(p.name for p in folder.iterdir())
+    write_report(course.reports / assignment / "collection.csv", collection.issues,
+                 {*collection.students, *(issue.student for issue in collection.issues)})
     return collection
+
+
+def refused_in_exchange(course: Course, assignment: str) -> list[Issue]:
+    """The submissions in the exchange that collect refuses for holding a link or another non-regular file
+    (see :class:`frontline.hub.exchange.LinkRefusingCollect`), one entry per such file."""
+    from nbgrader.utils import parse_utc
+
+    from frontline.grading.course import COURSE_ID
+
+    inbound = course.exchange / COURSE_ID / "inbound"
+    issues = []
+    for folder in sorted(inbound.glob(f"*+{assignment}+*")) if inbound.is_dir() else []:
+        student, _, rest = folder.name.partition(f"+{assignment}+")
+        handed_in = rest.rsplit("+", 1)[0]
+        try:
+            special = special_entries(folder) if folder.is_dir() and not folder.is_symlink() else [folder.name]
+        except OSError:
+            continue
+        for name in special:
+            with_time = f"handed in at {parse_utc(handed_in):%Y-%m-%d %H:%M} UTC" if handed_in else "handed in"
+            issues.append(Issue(assignment, student, name, f"the submission {with_time} holds {name}, a link or "
+                                "special file rather than a regular file",
+                                "that submission was not collected (a link could reach the trainer's files); "
+                                "an earlier one without links, if any, was"))
+    return issues

@@ -16,8 +16,11 @@ from pathlib import Path
 
 import nbformat
 
+from frontline.grading.files import special_entries
+
 CORRUPT_SUFFIX = ".corrupt"
 OTHER_ASSIGNMENT_SUFFIX = ".other-assignment"
+LINK_SUFFIX = ".link"
 TIMEOUT_ERRORS = {"CellTimeoutError", "KeyboardInterrupt"}
 
 
@@ -80,6 +83,12 @@ def inspect_submission(folder: Path, assignment: str, student: str, released: di
     others = other_assignments or {}
     mine = {i for path in released.values() for i in grade_ids_of(path)}
     issues: list[Issue] = []
+    for name in special_entries(folder):
+        action = "not given to the grading sandbox (a link could reach the trainer's files)"
+        if name.endswith(".ipynb") and "/" not in name:  # nbgrader would grade what the link names
+            (folder / name).replace(folder / f"{name}{LINK_SUFFIX}")
+            action = f"not graded: 0 points for it; kept as {name}{LINK_SUFFIX}"
+        issues.append(Issue(assignment, student, name, "a link or special file, not a regular file", action))
     found = {p.stem: p for p in folder.glob("*.ipynb")}
     for name, path in list(found.items()):
         elsewhere = _belongs_elsewhere(path, mine, others)

@@ -8,6 +8,9 @@ are: each becomes one call of :func:`run` carrying its test code sealed with the
 * the trainee's earlier cells cannot read the hidden tests from the cell text, and an input transformer that
   rewrites the cell stops the tests from running rather than passing them (a test cell counts only with a
   verdict signed with the secret; see ``preprocessors.IsolatedExecute``);
+* the sealed text also carries a one-time token the grader chose for that cell, and the verdict must repeat it:
+  a cell that replaced :func:`run` with its own function (even one that signs verdicts with the real run's
+  helpers) cannot know the token without the secret, so the tests it faked score nothing;
 * builtins and input transformers are put back as they were before the trainee's first cell;
 * the tests run in their own namespace (a copy of the trainee's, with fresh builtins), so reference values such
   as ``_expected`` never become visible to the trainee's later cells;
@@ -45,7 +48,6 @@ _KERNEL_OWNED = {"input", "exit", "quit", "get_ipython", "display", "__IPYTHON__
 _HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: set on every class made by a class statement
 UNTRUSTED = "UntrustedAnswer"
 REPORT_ID = "(after the last cell)"
-REPORT_SOURCE = "__import__('frontline.grading.judge', fromlist=['report']).report()"
 RESULT_NAME = "__frontline_result__"  # the value of a test's last expression: nbgrader's partial credit
 PRINTED_LIMIT = 10_000  # characters of what a test prints for the trainee (a graded scenario's path)
 
@@ -72,15 +74,20 @@ def _unseal(key: bytes, grade_id: str, sealed: str) -> str:
 
 
 def signature(key: bytes, grade_id: str, passed: bool, message: str, restored: list[str],
-              attempts: list[list], printed: str = "", score: float | None = None) -> str:
-    payload = json.dumps([grade_id, passed, message, restored, attempts, printed, score]).encode("utf-8")
+              attempts: list[list], printed: str = "", score: float | None = None, token: str = "") -> str:
+    payload = json.dumps([grade_id, passed, message, restored, attempts, printed, score, token]).encode("utf-8")
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
-def harness_source(key: bytes, grade_id: str, source: str) -> str:
-    """What is sent to the kernel in place of a test cell."""
+def harness_source(key: bytes, grade_id: str, source: str, token: str = "") -> str:
+    """What is sent to the kernel in place of a test cell: the test code and the cell's token, sealed."""
     return (f"__import__('frontline.grading.judge', fromlist=['run']).run({grade_id!r}, "
-            f"{seal(key, grade_id, source)!r})")
+            f"{seal(key, grade_id, token + chr(10) + source)!r})")
+
+
+def report_source(key: bytes, token: str) -> str:
+    """What is sent to the kernel after the last cell (see :func:`report`)."""
+    return f"__import__('frontline.grading.judge', fromlist=['report']).report({seal(key, REPORT_ID, token)!r})"
 
 
 # ---- the comparison guard ----------------------------------------------------------------------------------------
@@ -293,6 +300,11 @@ def _install(key: bytes):
     def restore(shell) -> list[str]:
         """Put back what the trainee's cells changed; return what was changed, in words."""
         restored = []
+        module = sys.modules.get("frontline.grading.judge")  # the name test cells call, not __main__
+        for name, value in (("run", run), ("report", report), ("shell_ready", shell_ready)):
+            if module is not None and getattr(module, name, None) is not value:
+                setattr(module, name, value)
+                restored.append("the grading's own functions")
         for name, value in pristine_builtins.items():
             if name not in _KERNEL_OWNED and builtins.__dict__.get(name) is not value:
                 builtins.__dict__[name] = value
@@ -307,17 +319,21 @@ def _install(key: bytes):
         return sorted(set(restored))
 
     def publish(grade_id: str, passed: bool, message: str, restored: list[str], printed: str = "",
-                score: float | None = None) -> None:
+                score: float | None = None, token: str = "") -> None:
         noted = [list(a) for a in attempts]
         attempts.clear()
         content = {"grade_id": grade_id, "passed": passed, "message": message, "restored": restored,
-                   "attempts": noted, "printed": printed, "score": score,
-                   "signature": signature(key, grade_id, passed, message, restored, noted, printed, score)}
+                   "attempts": noted, "printed": printed, "score": score, "token": token,
+                   "signature": signature(key, grade_id, passed, message, restored, noted, printed, score, token)}
         _shell().display_pub.publish(data={VERDICT_MIME: content, "text/plain": "test verdict"}, metadata={})
 
-    def report() -> None:
+    def report(sealed: str = "") -> None:
         """After the last cell: what was tried since the last test cell."""
-        publish(REPORT_ID, True, "", restore(_shell()))
+        try:
+            token = _unseal(key, REPORT_ID, sealed)
+        except ValueError:
+            token = ""
+        publish(REPORT_ID, True, "", restore(_shell()), token=token)
 
     def run(grade_id: str, sealed: str) -> None:
         shell = _shell()
@@ -326,9 +342,9 @@ def _install(key: bytes):
         namespace = {**user_namespace, **judge_namespace, "__builtins__": dict(pristine_builtins),
                      COMPARE_NAME: compare}
         _fresh_kit_modules(namespace)
-        printed, score = io.StringIO(), None
+        printed, score, token = io.StringIO(), None, ""
         try:
-            source = _unseal(key, grade_id, sealed)
+            token, _, source = _unseal(key, grade_id, sealed).partition("\n")
             tree = _keep_last_value(_RewriteComparisons().visit(ast.parse(source)))
             with redirect_stdout(printed):
                 exec(compile(tree, f"tests of {grade_id}", "exec"), namespace)
@@ -341,7 +357,7 @@ def _install(key: bytes):
         for name, value in namespace.items():
             if name not in ("__builtins__", COMPARE_NAME) and user_namespace.get(name, judge_namespace) is not value:
                 judge_namespace[name] = value
-        publish(grade_id, passed, message, restored, printed.getvalue()[:PRINTED_LIMIT], score)
+        publish(grade_id, passed, message, restored, printed.getvalue()[:PRINTED_LIMIT], score, token)
 
     return run, report, shell_ready
 
@@ -400,7 +416,7 @@ def shell_ready() -> None:  # replaced when a grading kernel starts (see main)
     pass
 
 
-def report() -> None:  # replaced when a grading kernel starts (see main)
+def report(sealed: str = "") -> None:  # replaced when a grading kernel starts (see main)
     pass
 
 

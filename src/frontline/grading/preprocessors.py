@@ -18,6 +18,7 @@ import copy
 import hmac
 import os
 import re
+import secrets
 import time
 from pathlib import Path
 
@@ -45,6 +46,7 @@ TIMEOUT_ERROR = "CellTimeoutError"
 FINDING_MIME = "application/vnd.frontline.finding+json"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 HIDDEN_REMOVED = "[hidden test text removed]"
+REPORT_PLACEHOLDER = "# the grader's check after the last cell"
 ASSIGNED = re.compile(r"^\s*(?:for\s+)?(_\w+)\b", re.MULTILINE)  # the tests' own names start with _
 PLAIN_REASONS = {  # what the trainee reads in the feedback for the grader's own reasons
     TIMEOUT_ERROR: "The code took longer than the time limit.",
@@ -53,6 +55,8 @@ PLAIN_REASONS = {  # what the trainee reads in the feedback for the grader's own
     judge.UNTRUSTED: "The answer must be a plain value (a number, text, a list or a table).",
 }
 MISSING_NAME = re.compile(r"name '(\w+)' is not defined")
+# what a notebook names when it reaches for the grading itself (the judge runs in the trainee's own process)
+MACHINERY = re.compile(r"frontline\.grading|\bjudge\b|__closure__|gc\.get_objects|sys\.modules")
 
 
 def is_test_cell(cell: NotebookNode) -> bool:
@@ -128,32 +132,60 @@ class IsolatedExecute(Execute):
         kwargs["kernel_manager_class"] = SandboxKernelManager
         kwargs.setdefault("raise_on_iopub_timeout", False)  # a busy kernel after a time-out is handled here
         super().__init__(*args, **kwargs)
+        self._mine: set[int] = set()  # ids of the findings the grader made: any other is the notebook's own
+        self._tokens: dict[str, str] = {}  # grade id -> the one-time token its verdict must carry
+        self._report: NotebookNode | None = None
+        self._kernel_manager = None  # nbclient drops self.km when the kernel shuts down, before verdicts are read
 
     def preprocess(self, nb, resources=None, km=None):
         self._hidden = hidden_lines(nb)
         self._received: dict[int, int] = {}
         self._skipped: set[int] = set()
+        self._mine, self._tokens, self._kernel_manager = set(), {}, None
         self._test_names = ({m for c in nb.cells if is_test_cell(c) for m in ASSIGNED.findall(c.source)}
                             - {m for c in nb.cells if not is_test_cell(c) for m in ASSIGNED.findall(c.source)})
-        report = nbformat.v4.new_code_cell(judge.REPORT_SOURCE)
+        self._report = report = nbformat.v4.new_code_cell(REPORT_PLACEHOLDER)
         nb.cells.append(report)  # says what the cells after the last test cell tried; removed below
         try:
             nb, resources = super().preprocess(nb, resources, km)
         finally:
             if nb.cells and nb.cells[-1] is report:
                 nb.cells.pop()
-        report_findings = self._verdicts(report, judge.REPORT_ID)[1]
-        for cell in nb.cells:
-            if cell.cell_type == "code" and not is_test_cell(cell):
+        verdicts, report_findings = self._verdicts(report, judge.REPORT_ID)
+        if not verdicts and self._kernel_manager is not None:
+            report_findings.append(self._note("the check after the last cell did not run: the notebook changed "
+                                              "how cells run", "what the last cells tried is not known"))
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            # a finding displayed by the notebook itself is not the grader's: it never reaches the report
+            cell.outputs = [o for o in cell.get("outputs", []) if id(o) in self._mine
+                            or FINDING_MIME not in (o.get("data") or {})]
+            if not is_test_cell(cell):
                 self._clean_outputs(cell)
+                named = sorted(set(MACHINERY.findall(cell.source)))
+                if named:
+                    cell.outputs.append(self._note(
+                        f"{self._where(cell, index)} names the grading itself ({', '.join(named)})",
+                        "a test scores only with a verdict from the real tests; read the notebook to see what "
+                        "it tried"))
         code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
         if report_findings and code_cells:
             code_cells[-1].outputs.extend(report_findings)
+        for problem in getattr(self._kernel_manager, "lowered", []):
+            if code_cells:
+                code_cells[0].outputs.append(self._note(problem, "graded with the lower limit"))
         return nb, resources
+
+    def _note(self, problem: str, action: str) -> NotebookNode:
+        output = finding_output(problem, action)
+        self._mine.add(id(output))
+        return output
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
         km.judge_key = os.urandom(32)
+        self._kernel_manager = km
         return km
 
     def output(self, outs, msg, display_id, cell_index):
@@ -171,7 +203,11 @@ class IsolatedExecute(Execute):
         test = is_test_cell(cell)
         source = cell.source
         if test:
-            cell.source = judge.harness_source(self.km.judge_key, _grade_id(cell), source)
+            token = self._tokens[_grade_id(cell)] = secrets.token_hex(16)
+            cell.source = judge.harness_source(self.km.judge_key, _grade_id(cell), source, token)
+        elif cell is self._report:
+            token = self._tokens[judge.REPORT_ID] = secrets.token_hex(16)
+            cell.source = judge.report_source(self.km.judge_key, token)
         stopped = False
         try:
             await super().async_execute_cell(cell, cell_index, execution_count, store_history)
@@ -182,11 +218,11 @@ class IsolatedExecute(Execute):
             cell.source = source
         timed_out = any(o.get("ename") == TIMEOUT_ERROR for o in cell.get("outputs", []))
         if stopped:
-            cell.outputs.append(finding_output(f"{self._where(cell, cell_index)} stopped the grading kernel",
+            cell.outputs.append(self._note(f"{self._where(cell, cell_index)} stopped the grading kernel",
                                                "that cell scores 0; the kernel was restarted for the rest"))
         if stopped or (timed_out and not await self._responds()):
             if timed_out:
-                cell.outputs.append(finding_output(
+                cell.outputs.append(self._note(
                     f"{self._where(cell, cell_index)} could not be interrupted",
                     "that cell scores 0; the kernel was restarted for the rest"))
             await self._restart(cell_index)
@@ -254,7 +290,8 @@ class IsolatedExecute(Execute):
     def _verdicts(self, cell, grade_id: str) -> tuple[list[tuple[bool, str, list[str], str, float | None]],
                                                        list[NotebookNode]]:
         """The verdicts in ``cell`` signed with the kernel's secret, and findings from what they report."""
-        key = self.km.judge_key if self.km is not None else b""
+        km = self.km or self._kernel_manager
+        key = km.judge_key if km is not None else b""
         verdicts, findings = [], []
         for output in cell.get("outputs", []):
             content = (output.get("data") or {}).get(judge.VERDICT_MIME)
@@ -266,15 +303,18 @@ class IsolatedExecute(Execute):
                         and len(a) == 2 and isinstance(a[0], int)]
             printed = str(content.get("printed", ""))
             score = content.get("score")
+            token = str(content.get("token", ""))
             if not key or not hmac.compare_digest(str(content.get("signature", "")), judge.signature(
-                    key, grade_id, passed, message, restored, attempts, printed, score)):
+                    key, grade_id, passed, message, restored, attempts, printed, score, token)):
                 continue
+            if not hmac.compare_digest(token, self._tokens.get(grade_id, "")):
+                continue  # signed, but not by the run the grader called (the notebook replaced it)
             verdicts.append((passed, message, restored, printed, score))
             for count, text in attempts:
-                findings.append(finding_output(f"{self._cell_named(count)} {text}",
+                findings.append(self._note(f"{self._cell_named(count)} {text}",
                                                "blocked by the grading sandbox"))
             if restored:
-                findings.append(finding_output(f"before {grade_id}, the notebook had changed {', '.join(restored)}",
+                findings.append(self._note(f"before {grade_id}, the notebook had changed {', '.join(restored)}",
                                                "put back before the tests ran"))
         return verdicts, findings
 
@@ -282,7 +322,7 @@ class IsolatedExecute(Execute):
         """The test cell's outputs become its verdict: nothing (passed) or one error; anything else is noted."""
         grade_id = _grade_id(cell)
         verdicts, reported = self._verdicts(cell, grade_id)
-        findings = [o for o in cell.outputs if FINDING_MIME in (o.get("data") or {})] + reported
+        findings = [o for o in cell.outputs if id(o) in self._mine] + reported
         if cut_short:
             outputs = [error_output(TIMEOUT_ERROR, "the tests ran past the time limit")]
         elif verdicts:
@@ -297,11 +337,11 @@ class IsolatedExecute(Execute):
                 outputs.append(nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
                                                       execution_count=cell.get("execution_count")))
             if ename == judge.UNTRUSTED:
-                findings.append(finding_output(f"{grade_id}: the answer was an object made to pass any comparison",
+                findings.append(self._note(f"{grade_id}: the answer was an object made to pass any comparison",
                                                "the tests refused it: 0 points for this cell"))
         else:
             outputs = [error_output(TEST_DID_NOT_RUN, "the tests of this question did not run to the end")]
-            findings.append(finding_output(f"the tests of {grade_id} did not run: the notebook changed how cells run",
+            findings.append(self._note(f"the tests of {grade_id} did not run: the notebook changed how cells run",
                                            "0 points for this cell"))
         cell.outputs = outputs + findings
 
@@ -320,12 +360,12 @@ class IsolatedExecute(Execute):
                             + f"\n[... output cut: {len(text) - self.output_limit} more characters not shown]\n")
                 container[key] = text
         if quoted:
-            cell.outputs.append(finding_output(f"{_grade_id(cell) or 'a cell'} printed hidden test code",
+            cell.outputs.append(self._note(f"{_grade_id(cell) or 'a cell'} printed hidden test code",
                                                "removed from the outputs"))
         for output in cell.get("outputs", []):
             missing = MISSING_NAME.search(str(output.get("evalue", ""))) if output.get("ename") == "NameError" else None
             if missing and missing.group(1) in self._test_names:
-                cell.outputs.append(finding_output(
+                cell.outputs.append(self._note(
                     f"{_grade_id(cell) or 'a cell'} tried to use {missing.group(1)}, a value of the tests",
                     "the tests keep their values to themselves"))
                 break
@@ -404,6 +444,11 @@ class InsertMarkScheme(NbGraderPreprocessor):
         return nb, resources
 
 
+def points_in_words(score: float, max_score: float) -> str:
+    """``2 of 3 points``, ``0.85 of 2 points``, ``1 of 1 point``."""
+    return f"{round(score, 2):g} of {max_score:g} point{'' if max_score == 1 else 's'}"
+
+
 def error_message(output: NotebookNode) -> str:
     """``Name: message`` of an error output, without the traceback (which quotes the test's code)."""
     return f"{output.get('ename', 'Error')}: {ANSI_ESCAPE.sub('', str(output.get('evalue', '')))}".rstrip(": ")
@@ -422,16 +467,21 @@ class HideTestSource(NbGraderPreprocessor):
                 errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
                 cell.source = f"# Tests for {grade_id} (the test code is not shown)"
                 score, max_score = utils.determine_grade(cell)  # nbgrader's own rule, so the two always agree
-                if score is None or score < max_score:
-                    message = (PLAIN_REASONS.get(errors[-1].get("ename"), error_message(errors[-1])) if errors
-                               else "The tests printed a warning or a partial score.")
-                    cell.outputs = [nbformat.v4.new_output("stream", name="stderr",
-                                                           text=f"✘ Not passed. {message}\n")]
-                else:  # what a test printed for the trainee (a graded scenario's path and debrief) stays
-                    printed = "".join(o.get("text", "") for o in cell.get("outputs", [])
-                                      if o.get("output_type") == "stream" and o.get("name") == "stdout")
-                    cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
-                                                           text=printed or "✔ All tests passed.\n")]
+                # what a test printed for the trainee (a graded scenario's path and debrief) stays
+                printed = "".join(o.get("text", "") for o in cell.get("outputs", [])
+                                  if o.get("output_type") == "stream" and o.get("name") == "stdout")
+                outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)] if printed else []
+                if errors and (score is None or score < max_score):
+                    message = PLAIN_REASONS.get(errors[-1].get("ename"), error_message(errors[-1]))
+                    outputs.append(nbformat.v4.new_output("stream", name="stderr",
+                                                          text=f"✘ Not passed. {message}\n"))
+                elif score is None or score < max_score:
+                    outputs.append(nbformat.v4.new_output("stream", name="stdout", text=(
+                        f"{'◐ Partly right:' if score else '✘ Not passed.'} {points_in_words(score or 0, max_score)} "
+                        "for this question.\n")))
+                elif not printed:
+                    outputs.append(nbformat.v4.new_output("stream", name="stdout", text="✔ All tests passed.\n"))
+                cell.outputs = outputs
             cells.append(cell)
         nb.cells = cells
         return nb, resources

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -33,6 +34,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, Unicode
 
 import frontline
+from frontline.grading.files import copy_regular_tree
 
 BWRAP = "/usr/bin/bwrap"
 NOBODY = 65534
@@ -77,9 +79,31 @@ def package_folders() -> list[Path]:
     return folders
 
 
+def within_hard_limit(which: int, wanted: int) -> int:
+    """``wanted``, or this process's hard limit ``which`` when that is lower: once the kernel runs as an ordinary
+    user, prlimit cannot raise a limit above what the grader itself was given, and the kernel would not start."""
+    hard = resource.getrlimit(which)[1]
+    return wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+
+
+def lowered_limits(memory_mb: int, processes: int) -> list[str]:
+    """In words, the sandbox's limits the grader's own hard limits lower (see :func:`within_hard_limit`)."""
+    notes = []
+    memory = within_hard_limit(resource.RLIMIT_AS, memory_mb * 2**20)
+    if memory < memory_mb * 2**20:
+        notes.append(f"the grading sandbox's memory limit was lowered from {memory_mb} MiB to {memory // 2**20} "
+                     "MiB, the hard limit of the grading process")
+    wanted = processes if os.getuid() == 0 else _processes_of(os.getuid()) + processes
+    if within_hard_limit(resource.RLIMIT_NPROC, wanted) < wanted:
+        notes.append(f"the grading sandbox's process limit was lowered to "
+                     f"{within_hard_limit(resource.RLIMIT_NPROC, wanted)}, the hard limit of the grading process")
+    return notes
+
+
 def sandbox_command(command: list[str], workdir: Path, runtime: Path, memory_mb: int, processes: int,
                     file_mb: int, uid: int = NOBODY) -> list[str]:
-    """``command`` wrapped in bwrap, a change to the unprivileged ``uid`` (when root) and prlimit."""
+    """``command`` wrapped in bwrap, a change to the unprivileged ``uid`` (when root) and prlimit (each limit at
+    most the grader's own hard limit)."""
     args = [BWRAP, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--hostname", "grading"]
     for name in ("/usr", "/etc"):
@@ -113,22 +137,32 @@ def sandbox_command(command: list[str], workdir: Path, runtime: Path, memory_mb:
         limit_processes = processes
     else:  # the limit counts every process of the user, so leave room for the trainer's own
         limit_processes = _processes_of(os.getuid()) + processes
-    args += ["prlimit", f"--as={memory_mb * 2**20}", f"--nproc={limit_processes}", f"--fsize={file_mb * 2**20}",
-             "--nofile=256", "--core=0", "--"]
+    memory = within_hard_limit(resource.RLIMIT_AS, memory_mb * 2**20)
+    limit_processes = within_hard_limit(resource.RLIMIT_NPROC, limit_processes)
+    files = within_hard_limit(resource.RLIMIT_FSIZE, file_mb * 2**20)
+    open_files = within_hard_limit(resource.RLIMIT_NOFILE, 256)
+    args += ["prlimit", f"--as={memory}", f"--nproc={limit_processes}", f"--fsize={files}",
+             f"--nofile={open_files}", "--core=0", "--"]
     return args + command
 
 
-def fill_workdir(workdir: Path, cwd: Path) -> None:
-    """What the release hands out, then the submission's own files (never a notebook graded from the course)."""
+def fill_workdir(workdir: Path, cwd: Path) -> list[str]:
+    """What the release hands out, then the submission's own files (never a notebook graded from the course).
+
+    Regular files and folders only, links never followed (a trainee's link could name the trainer's files);
+    returns what was left out.
+    """
     if len(cwd.parts) >= 3 and cwd.parents[1].name == "autograded":
         course, student, assignment = cwd.parents[2], cwd.parent.name, cwd.name
         sources = [course / "release" / assignment, course / "submitted" / student / assignment]
     else:
         sources = [cwd]
+    skipped = []
     for source in sources:
-        if source.is_dir():
-            shutil.copytree(source, workdir, dirs_exist_ok=True, symlinks=False,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.corrupt"))
+        if source.is_dir() and not source.is_symlink():
+            skipped += copy_regular_tree(source, workdir, ignore=shutil.ignore_patterns(".ipynb_checkpoints",
+                                                                                       "*.corrupt"))
+    return skipped
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -141,6 +175,7 @@ class SandboxKernelManager(AsyncKernelManager):
         config=True)
 
     judge_key: bytes = b""
+    lowered: list[str]  # the limits lowered to the grader's own hard limits, in words (for the integrity report)
     # when root: a user id of its own per kernel, so the process limit of one submission is not shared with another
     kernel_uid: int = NOBODY
     _runtime: Path | None = None
@@ -180,10 +215,17 @@ class SandboxKernelManager(AsyncKernelManager):
                 os.lchown(path, self.kernel_uid, self.kernel_uid)
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
         kw["cwd"] = str(runtime)
-        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL  # the kernel's own messages are not the grader's
-        await super()._async_launch_kernel(
-            sandbox_command(command, workdir, runtime, self.memory_mb, self.processes, self.file_mb,
-                            self.kernel_uid), **kw)
+        kw["stdout"] = subprocess.DEVNULL  # the kernel's own messages are not the grader's
+        # what the launchers (bwrap, setpriv, prlimit) say when the kernel cannot start goes to the grader's log
+        self._launcher_log = runtime.parent / f"{runtime.name}.log"
+        self.lowered = lowered_limits(self.memory_mb, self.processes)
+        for note in self.lowered:
+            self.log.warning("Grading: %s", note)
+        with self._launcher_log.open("ab") as launcher_errors:
+            kw["stderr"] = launcher_errors
+            await super()._async_launch_kernel(
+                sandbox_command(command, workdir, runtime, self.memory_mb, self.processes, self.file_mb,
+                                self.kernel_uid), **kw)
 
     async def _async_interrupt_kernel(self) -> None:
         """A message on the control channel: a signal to the process group would reach bwrap, not the kernel."""
@@ -200,11 +242,26 @@ class SandboxKernelManager(AsyncKernelManager):
     async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         await super()._async_shutdown_kernel(now=now, restart=restart)
         self._end_process_group()
+        self._log_launcher()
         if not restart:
             for folder in (self._runtime, self._workdir):
                 if folder is not None:
                     shutil.rmtree(folder, ignore_errors=True)
             self._runtime = self._workdir = None
+
+    def _log_launcher(self) -> None:
+        """The end of what the kernel's launchers wrote on their error stream, into the grader's log (nbgrader
+        keeps it when a submission cannot be graded)."""
+        log = getattr(self, "_launcher_log", None)
+        if log is None or not log.exists():
+            return
+        with log.open("rb") as handle:
+            handle.seek(max(0, log.stat().st_size - 4000))
+            text = handle.read().decode("utf-8", "replace").strip()
+        log.unlink()
+        self._launcher_log = None
+        if text:
+            self.log.warning("The grading kernel's launcher wrote:\n%s", text)
 
     # AsyncKernelManager binds its public names to the base coroutines: bind them to these
     interrupt_kernel = _async_interrupt_kernel

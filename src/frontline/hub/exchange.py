@@ -10,6 +10,10 @@ nbgrader's own exchange is close, but with separate accounts it leaves three gap
 * nbgrader's collect only *warns* when a submission's owner is not the student its name claims;
   :class:`OwnerCheckedCollect` refuses it, so nobody can submit as someone else.
 
+Collection, here and on a single account (:class:`LinkRefusingCollect`), refuses a submission holding a symbolic
+link or any other file that is not a regular file: nbgrader's copy, run as the trainer, would follow a trainee's
+link to the trainer's own files (see :mod:`frontline.grading.files`).
+
 Feedback stays as nbgrader makes it: a ``0711`` folder of files named by a hash of a secret that only the
 submitter's own copy holds, so a trainee can fetch their feedback and cannot find anyone else's.
 """
@@ -22,7 +26,10 @@ import stat
 from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
+from nbgrader.exchange.default.exchange import ignore_patterns
 from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
+
+from frontline.grading.files import copy_regular_tree, special_entries
 
 SHARED_ENV_VAR = "FRONTLINE_EXCHANGE_SHARED"
 # Where accounts are not in this machine's user database (each person's own pod on Kubernetes), a file of
@@ -60,12 +67,52 @@ class SharedReleaseAssignment(ExchangeReleaseAssignment):
         os.chmod(feedback, FEEDBACK_MODE)
 
 
-class OwnerCheckedCollect(ExchangeCollect):
-    """nbgrader's collect, refusing any submission whose folder is not owned by the student it names.
+class LinkRefusingCollect(ExchangeCollect):
+    """nbgrader's collect, refusing any submission that holds a link or another non-regular file.
+
+    The refusal happens before nbgrader picks each student's latest submission (so the student's latest clean one
+    is collected instead, and nothing collected earlier is removed), and the copy itself never follows a link, so
+    one added after the check is left out and logged.
+    """
+
+    def _acceptable(self, record: dict) -> bool:
+        special = special_entries(Path(self.inbound_path, record["filename"]))
+        if special:
+            self.log.error("Refused the submission %s of %s: it holds %s, which is not a regular file (a link "
+                           "could reach the trainer's files)", record["filename"], record["username"],
+                           ", ".join(special))
+        return not special
+
+    def _sort_by_timestamp(self, records):
+        kept = [record for record in records if self._acceptable(record)]
+        # nbgrader takes the first record of each student; a student with only refused ones gets a marker
+        return super()._sort_by_timestamp(kept or [{**records[0], "refused": True}])
+
+    def init_src(self):
+        super().init_src()
+        self.src_records = [record for record in self.src_records if not record.get("refused")]
+
+    def do_copy(self, src, dest, log=None):
+        """nbgrader's copy (size limit, include and ignore patterns) with regular files only, links never followed."""
+        if self.get_size(src) > 1000 * self.coursedir.max_dir_size:
+            self.log.error("Directory size is too big")
+            raise RuntimeError(f"Directory size is too big: {src}")
+        skipped = copy_regular_tree(Path(src), Path(dest), ignore_patterns(
+            exclude=self.coursedir.ignore, include=self.coursedir.include,
+            max_file_size=self.coursedir.max_file_size, log=self.log))
+        if skipped:
+            self.log.error("Left out of %s, not regular files: %s", src, ", ".join(skipped))
+
+
+class OwnerCheckedCollect(LinkRefusingCollect):
+    """That collect, also refusing any submission whose folder is not owned by the student it names.
 
     The refusal happens before nbgrader picks each student's latest submission, so a forged later one cannot
     hide the student's own.
     """
+
+    def _acceptable(self, record: dict) -> bool:
+        return self._owned_by_student(record) and super()._acceptable(record)
 
     def _owned_by_student(self, record: dict) -> bool:
         path = os.path.join(self.inbound_path, record["filename"])
@@ -78,15 +125,6 @@ class OwnerCheckedCollect(ExchangeCollect):
                            record["filename"], record["username"], owner or "an unknown account")
             return False
         return True
-
-    def _sort_by_timestamp(self, records):
-        genuine = [record for record in records if self._owned_by_student(record)]
-        # nbgrader takes the first record of each student; a student with only forged ones gets a marker
-        return super()._sort_by_timestamp(genuine or [{**records[0], "refused": True}])
-
-    def init_src(self):
-        super().init_src()
-        self.src_records = [record for record in self.src_records if not record.get("refused")]
 
 
 def owner_name(uid: int) -> str | None:
