@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from frontline.kit import KitPaths
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -21,3 +23,11 @@ def kit_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     monkeypatch.setenv("FRONTLINE_KIT", str(root))
     return root
+
+
+@pytest.fixture
+def grading_kit(kit_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> KitPaths:
+    """A private copy of the kit with its own course folder and exchange, for breaking on purpose."""
+    monkeypatch.setenv("FRONTLINE_COURSE", str(tmp_path / "course"))
+    monkeypatch.setenv("FRONTLINE_EXCHANGE", str(tmp_path / "exchange"))
+    return KitPaths(kit_copy)

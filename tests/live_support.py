@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+from server_support import wait_until_answering
 
 from frontline.lab.launch import any_free_port as free_port
 
@@ -53,23 +54,17 @@ class LiveServer:
                 [sys.executable, "-m", "frontline.live", "serve", *self.where, "--port", str(self.port),
                  *self.args],
                 stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None and self._may_change_port and "in use" in self.log.read_text():
-                raise PortTaken
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"live server did not start:\n{self.log.read_text()}")
-            time.sleep(0.1)
+        wait_until_answering(f"{self.url}/api/health", self.process, self.log, "live server", seconds=120,
+                             on_exit=self._raise_if_port_taken)
         self._may_change_port = False
         text = self.log.read_text()
         self.code = re.findall(r"Join code for trainees:\s+(\S+)", text)[-1]
         self.token = re.findall(r"/room#token=(\S+)", text)[-1]
         return self
+
+    def _raise_if_port_taken(self) -> None:
+        if self._may_change_port and "in use" in self.log.read_text():
+            raise PortTaken
 
     def wait_until_judging(self) -> None:
         """Wait until the scenario engine has loaded for the session's scenario questions."""

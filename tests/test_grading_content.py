@@ -22,18 +22,6 @@ from frontline.kit import KitPaths
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def grading_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> KitPaths:
-    """A private copy of the kit's exercises, rubrics and data, for breaking on purpose."""
-    root = tmp_path / "kit"
-    for folder in ("data", "exercises", "grading", "notebooks"):
-        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    monkeypatch.setenv("FRONTLINE_KIT", str(root))
-    monkeypatch.setenv("FRONTLINE_COURSE", str(tmp_path / "course"))
-    monkeypatch.setenv("FRONTLINE_EXCHANGE", str(tmp_path / "exchange"))
-    return KitPaths(root)
-
-
 def test_the_shipped_content_passes_the_grading_check():
     assert run_checks(KitPaths(REPO), {"grading"}) == {"grading": []}
 
@@ -217,3 +205,13 @@ def test_grade_commands_explain_what_is_missing_and_help_leaves_no_trace(grading
     assert "diagnosis has no grades in" in result.output and "frontline grade autograde diagnosis" in result.output
     result = runner.invoke(cli, ["grade", "autograde", "diagnosis"])
     assert result.exit_code == 0 and "No submissions of diagnosis" in result.output
+
+
+def test_a_rubric_with_a_key_given_twice_is_refused_on_the_second_line(grading_kit: KitPaths):
+    """Rubrics are read like every other content file: a pasted-twice entry is not silently merged."""
+    path = grading_kit.grading / "rubrics" / "empowerment.yaml"
+    _edit(path, "    title: When to escalate\n", "    title: When to escalate\n    title: Escalation\n")
+    rubrics, problems = load_rubric_file(path)
+    assert rubrics == [] and len(problems) == 1
+    assert "duplicate key 'title'" in problems[0].message and problems[0].file == path
+    assert path.read_text().splitlines()[problems[0].line - 1].strip() == "title: Escalation"

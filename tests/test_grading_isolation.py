@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from click.testing import CliRunner
+from grading_support import grade_generated
 
 from frontline.cli import cli
 from frontline.grading.course import Course
@@ -143,7 +144,8 @@ def _lingering() -> list[str]:
 
 def _grade_class(assignment: str, make) -> dict:
     """Generate ``assignment`` in a throwaway course, write the submissions ``make(course, full)`` returns
-    (student -> notebook, or a path to copy), grade them all through `frontline grade all` and return the facts."""
+    (student -> notebook, or a path to copy), grade them all through the steps of `frontline grade all` and return
+    the facts."""
     course = Course.open(KitPaths(REPO))
     runner = CliRunner()
     result = runner.invoke(cli, ["grade", "generate", assignment])
@@ -159,9 +161,8 @@ def _grade_class(assignment: str, make) -> dict:
             nbformat.write(notebook, folder / f"{assignment}.ipynb")
     protected = [REPO / "exercises", REPO / "grading", course.root / "submitted", course.root / "release"]
     before = _tree_digest(*protected)
-    result = runner.invoke(cli, ["grade", "all", assignment, "--no-collect", "--jobs", "2"])
-    assert result.exit_code == 0, result.output
-    return {"course": course, "output": result.output, "before": before, "after": _tree_digest(*protected)}
+    output = grade_generated(assignment)
+    return {"course": course, "output": output, "before": before, "after": _tree_digest(*protected)}
 
 
 @pytest.fixture(scope="module")

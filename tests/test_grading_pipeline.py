@@ -2,27 +2,26 @@
 exports grades for made-up submissions of every assignment, in a temporary course folder and exchange.
 
 The class is built and graded once per module (through the `frontline grade` command line); each test then
-reads what nbgrader produced.
+reads what nbgrader produced. The formgrader showing each rubric as a mark scheme is checked in a real browser
+(tests/browser/test_browser_grading.py); here, its template rendering of the graded notebooks.
 """
 
 from __future__ import annotations
 
 import csv
 import html
-import os
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 from click.testing import CliRunner
+from grading_support import grade_generated
 
 from frontline.cli import cli
 from frontline.grading.course import Course
 from frontline.grading.samples import course_environment, make_submission
 from frontline.kit import KitPaths
-from frontline.lab.launch import any_free_port
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.filterwarnings("ignore:Object of type <\\w+> not in session")]  # nbgrader's own queries
@@ -43,7 +42,8 @@ def _meta(cell) -> dict:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """A course folder in which every assignment's made-up class has gone through `frontline grade all`."""
+    """A course folder in which every assignment's made-up class has been generated, autograded, given feedback,
+    exported and analysed (the steps of `frontline grade all`, the student version built once)."""
     base = tmp_path_factory.mktemp("grading")
     # long enough for a set-up cell (imports, the kit's tables) on a busy two-core machine, short enough that the
     # infinite-loop submissions do not dominate the run
@@ -58,9 +58,7 @@ def graded(tmp_path_factory):
             release = course.root / "release" / assignment / f"{assignment}.ipynb"
             for kind in kinds_for(assignment):
                 make_submission(kind, source, release, course.folder("submitted", kind, assignment))
-            result = runner.invoke(cli, ["grade", "all", assignment, "--no-collect", "--jobs", "2"])
-            assert result.exit_code == 0, result.output
-            outputs[assignment] = result.output
+            outputs[assignment] = grade_generated(assignment)
         result = runner.invoke(cli, ["grade", "export", "-o", str(base / "grades.csv")])
         assert result.exit_code == 0, result.output
         yield course, outputs, base / "grades.csv"
@@ -279,68 +277,3 @@ def test_release_notebooks_run_with_only_answer_stubs_and_tests_failing(graded):
         for cell in self_checks:
             text = "".join(o.get("text", "") for o in cell.outputs)
             assert "✘" in text and "✔" not in text
-
-
-def test_the_live_formgrader_shows_the_mark_schemes(graded):
-    """Start a Jupyter server in the course folder and open a submission in nbgrader's formgrader over HTTP."""
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-    from nbgrader.api import Gradebook
-
-    from frontline.grading.rubrics import load_rubrics
-
-    course = graded[0]
-    with Gradebook(course.db_url) as gb:
-        submission_id = gb.find_submission_notebook("empowerment", "empowerment", "full").id
-    port = any_free_port()
-    env = {**os.environ, **course.environment()}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", f"--port={port}",
-         "--ServerApp.ip=127.0.0.1", "--ServerApp.token=formgrader-test", "--ServerApp.port_retries=0"],
-        cwd=course.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}/formgrader/submissions/{submission_id}/?token=formgrader-test"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                response = httpx.get(url, timeout=10)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.5)
-        assert response.status_code == 200
-        page = html.unescape(response.text)
-        for rubric in load_rubrics(REPO / "grading" / "rubrics", "empowerment").values():
-            assert f"Mark scheme: {rubric.title} ({rubric.points:g} points)" in page
-            assert rubric.comments[0] in page
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def test_nbval_runs_the_release_notebooks_with_tests_expected_to_fail(graded, tmp_path):
-    """nbval itself on the student versions: answer stubs and test cells are tagged `raises-exception` (allowed
-    to fail); every other cell (setup, self-checks) must run cleanly."""
-    import subprocess
-    import sys
-
-    course = graded[0]
-    for assignment in ASSIGNMENTS:
-        target = tmp_path / assignment
-        shutil.copytree(course.root / "release" / assignment, target)
-        path = target / f"{assignment}.ipynb"
-        notebook = nbformat.read(path, as_version=4)
-        for cell in notebook.cells:
-            if cell.cell_type == "code" and (_meta(cell).get("grade") or _meta(cell).get("solution")):
-                cell.metadata.setdefault("tags", []).append("raises-exception")
-        nbformat.write(notebook, path)
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "--nbval-lax", "-p", "no:cacheprovider",
-                             "-c", str(tmp_path / "pytest.ini"), str(tmp_path)],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert " passed" in result.stdout and " failed" not in result.stdout

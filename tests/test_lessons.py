@@ -46,6 +46,9 @@ def test_every_lesson_has_timed_sections_facilitator_notes_and_a_chart(path):
     assert any("Facilitator" in text for text in facilitator_cells(nb))
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "chart(" in code or "plt." in code or ".plot(" in code
+    # every chart is shown with its text alternative, never as a bare picture
+    drawn = sum(code.count(call) for call in ("bar_chart(", "line_chart(", "pareto_chart(", "plt.subplots(", ".plot("))
+    assert code.count("show_chart(") == drawn
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
 
 

@@ -6,15 +6,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import base64
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import nbformat
 import pandas as pd
 import pytest
+from bs4 import BeautifulSoup
 
 from frontline.learn.computations import Tables
 from frontline.learn.registry import COMPUTATIONS
-from frontline.lessons.charts import bar_chart, line_chart, pareto_chart
+from frontline.lessons.charts import bar_chart, chart_html, line_chart, pareto_chart, show_chart
 from frontline.lessons.measures import bootstrap_interval, csat, lifetime_value, nps
 from frontline.scenarios import models
 
@@ -98,3 +101,44 @@ def test_bar_chart_axes_agree_with_their_labels():
     assert [t.get_text() for t in shares.get_yticklabels()] == ["small business", "consumer"]
     minutes = bar_chart(pd.Series({"email": 300.0}), "t", ylabel="minutes", fmt="{:.0f}")
     assert minutes.get_ylabel() == "minutes" and minutes.get_xlabel() == ""
+
+
+def test_a_chart_is_shown_as_a_picture_with_its_text_alternative_and_its_numbers(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda bundle, raw: shown.append((bundle, raw)))
+    waits = pd.Series({"chat": 1.8, "email": 220.2}, name="median_wait")
+    waits.index.name = "channel"
+    ax = bar_chart(waits, "Median wait", ylabel="minutes", fmt="{:.0f}")
+    show_chart(ax, 'Bar chart of the median wait by channel: "email" takes\n hours, chat about two minutes.',
+               numbers=waits, fmt="{:.0f} minutes")
+    [(bundle, raw)] = shown
+    assert raw and not plt.fignum_exists(ax.figure.number)  # closed: the bare picture is not shown again
+    figure = BeautifulSoup(bundle["text/html"], "html.parser").find("figure")
+    image = figure.find("img")
+    assert image["alt"] == 'Bar chart of the median wait by channel: "email" takes hours, chat about two minutes.'
+    assert base64.b64decode(image["src"].removeprefix("data:image/png;base64,")).startswith(b"\x89PNG")
+    assert bundle["text/plain"] == f"[Chart] {image['alt']}"
+    table = figure.find("details").find("table")
+    assert figure.find("summary").get_text() == "The numbers in this chart"
+    assert [th.get_text() for th in table.find("thead").find_all("th")] == ["channel", "median wait"]
+    assert [[cell.get_text() for cell in row.find_all(["th", "td"])] for row in table.find("tbody").find_all("tr")] \
+        == [["chat", "2 minutes"], ["email", "220 minutes"]]
+
+
+def test_the_same_chart_gives_the_same_picture_and_no_numbers_means_no_table():
+    first, second = (chart_html(line_chart([1, 2], {"share": [0.5, 0.75]}, "t"), "Share rises from half to three "
+                                "quarters.") for _ in range(2))
+    assert first == second and "<table" not in first
+
+
+@pytest.mark.parametrize("alt", ["", "   \n ", None])
+def test_a_chart_without_a_text_alternative_is_refused(alt, monkeypatch):
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: pytest.fail("shown without alternative text"))
+    ax = bar_chart(pd.Series({"x": 1.0}), "t")
+    with pytest.raises(ValueError, match="a chart needs alternative text"):
+        show_chart(ax, alt)
+    plt.close(ax.figure)

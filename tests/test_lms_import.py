@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -22,17 +21,6 @@ from frontline.kit import KitPaths
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "empowerment"
-
-
-@pytest.fixture
-def kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> KitPaths:
-    root = tmp_path / "kit"
-    for folder in ("data", "exercises", "grading", "notebooks"):
-        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    monkeypatch.setenv("FRONTLINE_KIT", str(root))
-    monkeypatch.setenv("FRONTLINE_COURSE", str(tmp_path / "course"))
-    monkeypatch.setenv("FRONTLINE_EXCHANGE", str(tmp_path / "exchange"))
-    return KitPaths(root)
 
 
 def _notebook(owner: str) -> bytes:
@@ -74,25 +62,25 @@ def _collect(*args: str) -> str:
     return result.output
 
 
-def test_moodle_look_alikes_without_a_roster_are_three_students(kit: KitPaths, tmp_path: Path):
+def test_moodle_look_alikes_without_a_roster_are_three_students(grading_kit: KitPaths, tmp_path: Path):
     _collect("--from", str(_zip(tmp_path / "moodle.zip", MOODLE)))
-    course = Course.open(kit)
+    course = Course.open(grading_kit)
     assert {s: _owner(course, s) for s in ("501", "502", "503")} == {
         "501": "Jane Smith", "502": "Jane Doe", "503": "Jane Smithson"}
 
 
-def test_moodle_with_a_roster_matches_whole_names_not_substrings(kit: KitPaths, tmp_path: Path):
+def test_moodle_with_a_roster_matches_whole_names_not_substrings(grading_kit: KitPaths, tmp_path: Path):
     roster = tmp_path / "roster.csv"
     roster.write_text("student_id,name\njsmith,\"Smith, Jane\"\njdoe,Jane Doe\njsmithson,Jane Smithson\n")
     _collect("--from", str(_zip(tmp_path / "moodle.zip", MOODLE)), "--roster", str(roster))
-    course = Course.open(kit)
+    course = Course.open(grading_kit)
     assert {s: _owner(course, s) for s in ("jsmith", "jdoe", "jsmithson")} == {
         "jsmith": "Jane Smith", "jdoe": "Jane Doe", "jsmithson": "Jane Smithson"}
 
 
-def test_canvas_namesakes_stay_apart_and_keep_their_late_flag(kit: KitPaths, tmp_path: Path):
+def test_canvas_namesakes_stay_apart_and_keep_their_late_flag(grading_kit: KitPaths, tmp_path: Path):
     output = _collect("--from", str(_zip(tmp_path / "canvas.zip", CANVAS)))
-    course = Course.open(kit)
+    course = Course.open(grading_kit)
     assert {s: _owner(course, s) for s in ("701", "702", "703")} == {
         "701": "Jo Lee 701", "702": "Jo Lee 702", "703": "Jane Smith (Canvas)"}
     assert "misnamed" in output  # the resubmission's "-1" is reported, and saved under the expected name
@@ -104,11 +92,11 @@ def test_canvas_namesakes_stay_apart_and_keep_their_late_flag(kit: KitPaths, tmp
         "2026-11-22 18:30:00")
 
 
-def test_an_ambiguous_name_is_refused_and_listed_never_guessed(kit: KitPaths, tmp_path: Path):
+def test_an_ambiguous_name_is_refused_and_listed_never_guessed(grading_kit: KitPaths, tmp_path: Path):
     roster = tmp_path / "roster.csv"
     roster.write_text("student_id,name\njo1,Jo Lee\njo2,Jo Lee\njane,Jane Smith\n")
     output = _collect("--from", str(_zip(tmp_path / "canvas.zip", CANVAS)), "--roster", str(roster))
-    course = Course.open(kit)
+    course = Course.open(grading_kit)
     assert not course.folder("submitted", "jo1", ASSIGNMENT).exists()
     assert not course.folder("submitted", "jo2", ASSIGNMENT).exists()
     assert _owner(course, "jane") == "Jane Smith (Canvas)"
@@ -119,17 +107,17 @@ def test_an_ambiguous_name_is_refused_and_listed_never_guessed(kit: KitPaths, tm
                                             f"leejo_702_9002_{ASSIGNMENT}.ipynb"}
 
 
-def test_lms_ids_in_the_roster_settle_namesakes(kit: KitPaths, tmp_path: Path):
+def test_lms_ids_in_the_roster_settle_namesakes(grading_kit: KitPaths, tmp_path: Path):
     roster = tmp_path / "roster.csv"
     roster.write_text("student_id,lms_id,name\njo1,701,Jo Lee\njo2,702,Jo Lee\n")
     _collect("--from", str(_zip(tmp_path / "canvas.zip", CANVAS)), "--roster", str(roster))
-    course = Course.open(kit)
+    course = Course.open(grading_kit)
     assert _owner(course, "jo1") == "Jo Lee 701" and _owner(course, "jo2") == "Jo Lee 702"
 
 
-def test_nothing_already_collected_is_replaced(kit: KitPaths, tmp_path: Path):
+def test_nothing_already_collected_is_replaced(grading_kit: KitPaths, tmp_path: Path):
     _collect("--from", str(_zip(tmp_path / "first.zip", MOODLE)))
-    course = Course.open(kit)
+    course = Course.open(grading_kit)
     changed = {f"Jane Smith_501_assignsubmission_file_/{ASSIGNMENT}.ipynb": (_notebook("someone else"), LATE)}
     output = _collect("--from", str(_zip(tmp_path / "second.zip", changed)))
     assert "already holds a different submission" in output and "nothing was replaced" in output
@@ -138,17 +126,17 @@ def test_nothing_already_collected_is_replaced(kit: KitPaths, tmp_path: Path):
     assert _owner(course, "501") == "Jane Smith"
 
 
-def test_dry_run_prints_the_mapping_and_writes_nothing(kit: KitPaths, tmp_path: Path):
+def test_dry_run_prints_the_mapping_and_writes_nothing(grading_kit: KitPaths, tmp_path: Path):
     output = _collect("--from", str(_zip(tmp_path / "canvas.zip", CANVAS)), "--dry-run")
     assert "Dry run: nothing written" in output
     assert "701 ← canvas id 701 (leejo), LATE, 2026-11-22 18:30:00" in output
     assert "702 ← canvas id 702 (leejo), 2026-11-20 09:00:00" in output
-    course = Course.open(kit)
+    course = Course.open(grading_kit)
     assert not (course.root / "submitted").exists()
     assert not (course.reports / ASSIGNMENT / "lms_import.csv").exists()
 
 
-def test_late_work_reaches_the_gradebook_and_the_export(kit: KitPaths, tmp_path: Path, monkeypatch):
+def test_late_work_reaches_the_gradebook_and_the_export(grading_kit: KitPaths, tmp_path: Path, monkeypatch):
     from nbgrader.api import Gradebook
 
     monkeypatch.setenv("FRONTLINE_LATE_PENALTY", "zero")
@@ -157,7 +145,7 @@ def test_late_work_reaches_the_gradebook_and_the_export(kit: KitPaths, tmp_path:
     runner = CliRunner()
     result = runner.invoke(cli, ["grade", "autograde", ASSIGNMENT, "--student", "701", "--student", "702"])
     assert result.exit_code == 0, result.output
-    course = Course.open(kit)
+    course = Course.open(grading_kit)
     with Gradebook(course.db_url) as gb:
         late, on_time = gb.find_submission(ASSIGNMENT, "701"), gb.find_submission(ASSIGNMENT, "702")
         assert late.total_seconds_late == pytest.approx((22 - 21) * 86400 + 6.5 * 3600)
@@ -179,12 +167,12 @@ def test_late_work_reaches_the_gradebook_and_the_export(kit: KitPaths, tmp_path:
     assert {row[1] for row in table[1:]} == {"701", "702", "703"}
 
 
-def test_two_lms_accounts_for_one_student_are_refused(kit: KitPaths, tmp_path: Path):
+def test_two_lms_accounts_for_one_student_are_refused(grading_kit: KitPaths, tmp_path: Path):
     roster = tmp_path / "roster.csv"
     roster.write_text("student_id,name\njane,Jane Smith\n")
     both = {**{k: v for k, v in MOODLE.items() if "Jane Smith_" in k},
             f"Smith Jane_599_assignsubmission_file_/{ASSIGNMENT}.ipynb": (_notebook("impostor"), ON_TIME)}
     output = _collect("--from", str(_zip(tmp_path / "moodle.zip", both)), "--roster", str(roster))
     assert "2 LMS accounts (501, 599) match this student" in output
-    assert not Course.open(kit).folder("submitted", "jane", ASSIGNMENT).exists()
+    assert not Course.open(grading_kit).folder("submitted", "jane", ASSIGNMENT).exists()
     assert json.dumps(output)  # printable

@@ -54,7 +54,7 @@ def check_items_file(file: Path, lessons: dict[str, list[str]] | None) -> tuple[
     """Read and validate the items file; ``lessons`` maps lesson id → objectives (None skips coverage checks)."""
     from jsonschema import Draft202012Validator
 
-    from frontline.scenarios.yamlsource import read_yaml
+    from frontline.yamlsource import read_yaml
 
     try:
         located = read_yaml(file)

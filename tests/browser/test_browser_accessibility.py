@@ -29,6 +29,12 @@ def open_presented(page, shown) -> None:
 def test_a_presented_lesson_has_no_serious_accessibility_findings(presented_diagnosis, page):
     open_presented(page, presented_diagnosis)
     assert page.title() == "Lesson 3: Service diagnosis"
+    # the lesson's chart is a picture with its text alternative, and its numbers are a table a screen reader reads
+    chart = page.locator("figure.frontline-chart")
+    expect(chart).to_have_count(1)
+    assert chart.locator("img").get_attribute("alt").startswith("Line chart of mean satisfaction")
+    chart.get_by_text("The numbers in this chart").click()
+    expect(chart.get_by_role("rowheader", name="1", exact=True)).to_be_visible()
     assert_no_serious_findings(page)
 
 

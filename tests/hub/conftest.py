@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 from hub_support import HubUser
+from server_support import wait_until_answering
 
 from frontline.hub.limits import AccountCgroup, LimitsUnavailable, find_tree
 from frontline.hub.setup import TRAINERS_LINUX_GROUP
@@ -155,16 +155,7 @@ def cohort(accounts):
             hub = subprocess.Popen([FRONTLINE, "hub", "serve", str(accounts["cohort_file"])], env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         url = f"http://127.0.0.1:{accounts['settings']['port']}"
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/hub/api/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if hub.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the hub did not start:\n{log.read_text()[-4000:]}")
-            time.sleep(0.5)
+        wait_until_answering(f"{url}/hub/api/", hub, log, "the hub", seconds=90, pause=0.5, request_timeout=2)
         yield dict(accounts, url=url, log=log)
     finally:
         if hub is not None:

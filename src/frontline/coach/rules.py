@@ -16,7 +16,7 @@ from typing import Literal
 from frontline.kit import kit_paths
 from frontline.problems import ContentError, Problem
 from frontline.scenarios.loader import schema_problems
-from frontline.scenarios.yamlsource import LocatedData, read_yaml
+from frontline.yamlsource import LocatedData, read_yaml
 
 SCHEMA_FILE = Path(__file__).with_name("rules.schema.json")
 RULES_RELATIVE = Path("data") / "coach" / "rules.yaml"

@@ -10,7 +10,7 @@ import nbformat
 
 from frontline.grading.rubrics import graded_cells, load_rubric_file
 from frontline.kit import KitPaths
-from frontline.problems import Problem
+from frontline.problems import ContentError, Problem
 
 
 def _line_of_grade_id(text: str, grade_id: str) -> int | None:
@@ -19,13 +19,11 @@ def _line_of_grade_id(text: str, grade_id: str) -> int | None:
 
 
 def _rubric_line(path: Path, field_path: list[str]) -> int | None:
-    import yaml
-
-    from frontline.grading.rubrics import _line_of
+    from frontline.yamlsource import read_yaml
 
     try:
-        return _line_of(yaml.compose(path.read_text(encoding="utf-8")), field_path)
-    except (OSError, yaml.YAMLError):
+        return read_yaml(path).line(tuple(field_path))
+    except ContentError:
         return None
 
 

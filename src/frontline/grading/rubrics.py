@@ -16,9 +16,9 @@ from typing import Any
 
 import jsonschema
 import nbformat
-import yaml
 
 from frontline.problems import ContentError, Problem
+from frontline.yamlsource import read_yaml
 
 SCHEMA_FILE = Path(__file__).with_name("rubric.schema.json")
 
@@ -73,23 +73,6 @@ def _schema() -> dict[str, Any]:
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
-def _line_of(node: yaml.Node, path: list[Any]) -> int:
-    """1-based line of the YAML node at ``path`` (or of its nearest existing parent); a mapping entry's key line."""
-    mark = node.start_mark
-    for key in path:
-        if isinstance(node, yaml.MappingNode):
-            pair = next(((k, value) for k, value in node.value if k.value == str(key)), None)
-            found, found_mark = (pair[1], pair[0].start_mark) if pair else (None, None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            found, found_mark = node.value[key], node.value[key].start_mark
-        else:
-            found = None
-        if found is None:
-            break
-        node, mark = found, found_mark
-    return mark.line + 1
-
-
 def _field(path: list[Any]) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
@@ -97,27 +80,24 @@ def _field(path: list[Any]) -> str:
 def load_rubric_file(path: Path) -> tuple[list[Rubric], list[Problem]]:
     """Parse and validate one rubric file; returns the rubrics that are valid and every problem found."""
     try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError) as e:
-        return [], [Problem(path, f"cannot read the file: {e}")]
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        return [], [Problem(path, f"not valid YAML: {getattr(e, 'problem', e)}",
-                            line=mark.line + 1 if mark else None)]
-    if node is None:
-        return [], [Problem(path, "the file is empty")]
+        located = read_yaml(path)
+    except ContentError as e:
+        return [], e.problems
+    data = located.data
+
+    def line_of(field_path: list[Any]) -> int | None:
+        return located.line(tuple(field_path))
+
     problems: list[Problem] = []
     validator = jsonschema.Draft202012Validator(_schema())
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         location = list(error.absolute_path)
-        problems.append(Problem(path, error.message, line=_line_of(node, location), field=_field(location)))
+        problems.append(Problem(path, error.message, line=line_of(location), field=_field(location)))
     if problems:
         return [], problems
     if data["assignment"] != path.stem:
         problems.append(Problem(path, f"assignment {data['assignment']!r} should match the file name {path.stem!r}",
-                                line=_line_of(node, ["assignment"]), field="assignment"))
+                                line=line_of(["assignment"]), field="assignment"))
     rubrics = []
     for cell_id, entry in data["cells"].items():
         where = ["cells", cell_id]
@@ -128,20 +108,20 @@ def load_rubric_file(path: Path) -> tuple[list[Rubric], list[Problem]]:
             if max(level_points) != criterion["points"]:
                 problems.append(Problem(path, f"the top level gives {_num(max(level_points))} points but the "
                                               f"criterion is worth {_num(criterion['points'])}",
-                                        line=_line_of(node, [*cpath, "levels"]), field=_field([*cpath, "levels"])))
+                                        line=line_of([*cpath, "levels"]), field=_field([*cpath, "levels"])))
             if min(level_points) != 0:
                 problems.append(Problem(path, "the lowest level should give 0 points",
-                                        line=_line_of(node, [*cpath, "levels"]), field=_field([*cpath, "levels"])))
+                                        line=line_of([*cpath, "levels"]), field=_field([*cpath, "levels"])))
             if len(set(level_points)) != len(level_points):
                 problems.append(Problem(path, "two levels give the same points",
-                                        line=_line_of(node, [*cpath, "levels"]), field=_field([*cpath, "levels"])))
+                                        line=line_of([*cpath, "levels"]), field=_field([*cpath, "levels"])))
             criteria.append(Criterion(criterion["criterion"], criterion["points"],
                                       tuple(Level(lv["points"], lv["description"]) for lv in criterion["levels"])))
         total = sum(c.points for c in criteria)
         if total != entry["points"]:
             problems.append(Problem(path, f"the criteria add up to {_num(total)} points but the cell is worth "
                                           f"{_num(entry['points'])}",
-                                    line=_line_of(node, [*where, "points"]), field=_field([*where, "points"])))
+                                    line=line_of([*where, "points"]), field=_field([*where, "points"])))
         rubrics.append(Rubric(data["assignment"], cell_id, entry["title"], entry["points"], tuple(criteria),
                               tuple(entry["comments"])))
     return (rubrics if not problems else []), problems

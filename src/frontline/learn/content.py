@@ -23,7 +23,7 @@ from frontline.learn.computations import KIT_TABLES
 from frontline.learn.registry import COMPUTATIONS, PROPERTIES
 from frontline.problems import ContentError, Problem
 from frontline.scenarios.loader import schema_problems
-from frontline.scenarios.yamlsource import KeyPath, LocatedData, read_yaml
+from frontline.yamlsource import KeyPath, LocatedData, read_yaml
 
 SCHEMA_FILE = Path(__file__).with_name("questions.schema.json")
 LESSON_TYPES = ("number", "text", "choice", "series")

@@ -1,16 +1,22 @@
 """Small chart helpers the lessons share, so each chart reads the same way and says its numbers in text.
 
 Every helper labels its values on the chart (meaning never rests on colour or bar length alone) and returns the
-matplotlib Axes so a lesson can add to it.
+matplotlib Axes so a lesson can add to it. A lesson then shows the finished chart with :func:`show_chart`, which
+gives the picture the text alternative the lesson writes for it (what the chart shows and what it finds) and the
+chart's numbers as a table, so a trainee who uses a screen reader gets the same lesson.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 
@@ -95,3 +101,66 @@ def line_chart(x: Sequence[float], lines: Mapping[str, Sequence[float]], title: 
         ax.margins(x=0.15)
     ax.margins(y=0.12)
     return ax
+
+
+def _plain(label: object) -> str:
+    return str(label).replace("_", " ")
+
+
+def _numbers_table(numbers: pd.Series | pd.DataFrame, fmt: str) -> str:
+    """The chart's numbers as a small HTML table: one row per category, a header naming each column."""
+    frame = numbers.to_frame() if isinstance(numbers, pd.Series) else numbers
+    header = "".join(f'<th scope="col">{html.escape(_plain(name))}</th>'
+                     for name in [frame.index.name or "", *frame.columns])
+    rows = []
+    for label, values in frame.iterrows():
+        cells = "".join(f"<td>{html.escape(_format(value, fmt))}</td>" for value in values)
+        rows.append(f'<tr><th scope="row">{html.escape(_plain(label))}</th>{cells}</tr>')
+    return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _format(value: object, fmt: str) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return fmt.format(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def chart_html(chart: Axes | Figure, alt: str, numbers: pd.Series | pd.DataFrame | None = None,
+               fmt: str = "{:g}") -> str:
+    """The chart as an HTML figure: the picture (PNG, inline) with ``alt`` as its text alternative and, when
+    ``numbers`` is given, a table of them (each value written with ``fmt``) under "The numbers in this chart".
+
+    Raises ValueError when ``alt`` is empty: a chart without a text alternative is silent to a screen reader.
+    """
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("a chart needs alternative text: say in plain words what it shows and what it finds")
+    figure = chart.get_figure() if isinstance(chart, Axes) else chart
+    png = io.BytesIO()
+    # no "Software" entry: the same chart gives the same bytes on every run
+    figure.savefig(png, format="png", dpi=100, metadata={"Software": None})
+    source = base64.b64encode(png.getvalue()).decode("ascii")
+    parts = ['<figure class="frontline-chart" style="margin: 0.5em 0">',
+             f'<img src="data:image/png;base64,{source}" alt="{html.escape(" ".join(alt.split()))}" '
+             'style="max-width: 100%; height: auto">']
+    if numbers is not None:
+        parts.append(f"<details><summary>The numbers in this chart</summary>{_numbers_table(numbers, fmt)}"
+                     "</details>")
+    parts.append("</figure>")
+    return "".join(parts)
+
+
+def show_chart(chart: Axes | Figure, alt: str, numbers: pd.Series | pd.DataFrame | None = None,
+               fmt: str = "{:g}") -> None:
+    """Show a finished chart with its text alternative (see :func:`chart_html`) in place of the bare picture.
+
+    The figure is closed afterwards, so the notebook does not show it a second time without its text.
+    """
+    from IPython.display import display
+
+    figure = chart.get_figure() if isinstance(chart, Axes) else chart
+    content = chart_html(figure, alt, numbers, fmt)
+    plt.close(figure)
+    display({"text/html": content, "text/plain": f"[Chart] {' '.join(alt.split())}"}, raw=True)

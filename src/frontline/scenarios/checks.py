@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from frontline.problems import Problem
-from frontline.scenarios.yamlsource import LocatedData
+from frontline.yamlsource import LocatedData
 
 Personas = dict[str, dict[str, Any]]
 

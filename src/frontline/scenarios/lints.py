@@ -30,7 +30,7 @@ from typing import Any
 
 from frontline.problems import Problem
 from frontline.scenarios.settings import KitSettings
-from frontline.scenarios.yamlsource import KeyPath, LocatedData
+from frontline.yamlsource import KeyPath, LocatedData
 
 MAX_MEAN_RATIO = 1.4
 MAX_LONGEST_RATIO = 1.2

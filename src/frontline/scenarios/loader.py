@@ -30,7 +30,7 @@ from frontline.kit import kit_paths
 from frontline.problems import ContentError, Problem
 from frontline.scenario_use import file_use, graded_only_message
 from frontline.scenarios.settings import KitSettings, read_settings
-from frontline.scenarios.yamlsource import KeyPath, LocatedData, format_path, read_yaml
+from frontline.yamlsource import KeyPath, LocatedData, format_path, read_yaml
 
 KINDS = ("diagnosis", "recovery", "empowerment", "ordering", "calculator", "choice")
 SCHEMA_DIR = Path(__file__).parent / "schemas"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from frontline.problems import ContentError, Problem
-from frontline.scenarios.yamlsource import read_yaml
+from frontline.yamlsource import read_yaml
 
 SETTINGS_FILE = "kit.yaml"
 SPELLINGS = ("british", "american")

@@ -40,7 +40,7 @@ def run_source_notebook(notebook: Path) -> dict[str, Any]:
 def exercise_question_files(questions_dir: Path) -> dict[str, list[dict[str, Any]]]:
     """The self-check questions of every exercise question file, by exercise name (read without validation:
     validation itself needs the digests being built)."""
-    from frontline.scenarios.yamlsource import read_yaml
+    from frontline.yamlsource import read_yaml
 
     found: dict[str, list[dict[str, Any]]] = {}
     for file in sorted(questions_dir.glob("*.yaml")):

@@ -159,27 +159,19 @@ class SyncReport:
 class Workspace:
     """One trainee's folder; see the module's description."""
 
+    welcome = f"{LESSONS}/00_welcome.ipynb"  # where `frontline lab` opens, relative to the folder
+
     def __init__(self, folder: Path | str, trainee: str):
         self.folder = Path(folder).expanduser().resolve()
         self.trainee = trainee.strip()
         trainee_slug(self.trainee)  # refuse names that cannot name a folder
         self.state = self.folder / STATE
+        self.manifest_path = self.state / "manifest.json"
+        self.progress_path = self.state / "progress.json"
 
     @classmethod
     def for_trainee(cls, trainee: str, folder: Path | str | None = None) -> Workspace:
         return cls(folder or default_workspace_folder(trainee), trainee)
-
-    @property
-    def manifest_path(self) -> Path:
-        return self.state / "manifest.json"
-
-    @property
-    def progress_path(self) -> Path:
-        return self.state / "progress.json"
-
-    @property
-    def welcome(self) -> str:
-        return f"{LESSONS}/00_welcome.ipynb"
 
     def _base(self, relative: str) -> Path:
         return self.state / "base" / relative
