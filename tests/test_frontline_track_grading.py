@@ -194,6 +194,10 @@ def test_a_knowledge_check_with_known_answers_gets_the_score_its_key_gives(grade
     assert 0 < sum(expected.values()) < len(expected)
     outputs = test_outputs(graded, assignment, "mixed")
     assert all(("✔ You chose" if expected[item] else "The best answer is") in outputs[item] for item in expected)
+    from frontline.knowledge import load_key
+
+    keys = load_key(REPO)  # after grading, the trainee reads why the right option is right, word for word
+    assert all(keys[item].why[keys[item].answer] in outputs[item] for item in expected), outputs
 
 
 @pytest.mark.parametrize("assignment", KNOWLEDGE)

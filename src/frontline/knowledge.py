@@ -20,11 +20,14 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from frontline.kit import KitPaths, find_kit_root
 from frontline.problems import ContentError, Problem
 from frontline.scenarios.lints import MAX_LONGEST_RATIO, MAX_MEAN_RATIO, MIN_WHY_WORDS, length_ratios, word_count
+
+if TYPE_CHECKING:
+    from frontline.scenarios.yamlsource import LocatedData
 
 FORMS = ("pre", "post")
 SCHEMA = Path(__file__).with_name("knowledge.schema.json")
@@ -80,7 +83,7 @@ def _items_path(root: Path | None) -> Path:
     return (root or find_kit_root()) / ITEMS_FILE
 
 
-def _schema_problems(file: Path, schema: Path):
+def _schema_problems(file: Path, schema: Path) -> tuple[LocatedData | None, list[Problem]]:
     """(located data, schema problems), or (None, problems) when the file cannot be read as YAML."""
     from jsonschema import Draft202012Validator
 
