@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from frontline.knowledge import knowledge_question, load_items, mark_knowledge
+from frontline.knowledge import knowledge_question, load_items, load_key, mark_knowledge
 from frontline.responses import Record, RecordError, Step, read_record, record_path, write_record
 from frontline.scenarios import AnswerTypeError
 from frontline.scenarios.graded import graded_scenario, mark_scenario
@@ -184,19 +184,29 @@ def test_marking_keeps_warnings_off_the_error_stream(tmp_path, capsys):
 
 def test_a_knowledge_item_is_answered_by_clicking_and_marked_with_its_why(tmp_path, capsys):
     item = next(i for i in load_items(REPO) if i.form == "pre")
+    key = load_key(REPO)[item.id]
     box = knowledge_question(item.id, folder=tmp_path)
     radio = box.children[1]
     assert radio.description == "Your answer" and radio.value is None
-    wrong = next(o["id"] for o in item.data["options"] if o["id"] != item.data["answer"])
+    wrong = next(o for o in item.option_ids if o != key.answer)
     radio.value = wrong
     assert "Your answer is saved" in box.children[2].value
-    assert mark_knowledge(item.id, folder=tmp_path) == 0
+    assert mark_knowledge(item.id, answer=key.answer, why=key.why, folder=tmp_path) == 0
     out = capsys.readouterr().out
-    chosen = next(o for o in item.data["options"] if o["id"] == wrong)
-    assert chosen["why"] in out and "The best answer is" in out
-    radio.value = item.data["answer"]
-    assert mark_knowledge(item.id, folder=tmp_path) == 1
-    assert knowledge_question(item.id, folder=tmp_path).children[1].value == item.data["answer"], "restored"
+    assert key.why[wrong] in out and "The best answer is" in out and key.why[key.answer] in out
+    radio.value = key.answer
+    assert mark_knowledge(item.id, answer=key.answer, why=key.why, folder=tmp_path) == 1
+    assert knowledge_question(item.id, folder=tmp_path).children[1].value == key.answer, "restored"
+    # The answer comes from the hidden test alone: the same click marked against another key earns nothing.
+    assert mark_knowledge(item.id, answer=wrong, why=key.why, folder=tmp_path) == 0
+
+
+def test_a_knowledge_item_whose_key_no_longer_fits_its_options_scores_zero_and_says_why(tmp_path, capsys):
+    item = next(i for i in load_items(REPO) if i.form == "post")
+    knowledge_question(item.id, folder=tmp_path).children[1].value = item.option_ids[0]
+    assert mark_knowledge(item.id, answer="e", folder=tmp_path) == 0
+    out = capsys.readouterr()
+    assert "could not be marked" in out.out and "Points: 0 of 1" in out.out and out.err == ""
 
 
 # ----- the track as a whole: lessons, points, and `frontline check` ---------------------------------------------
@@ -296,16 +306,19 @@ def test_the_check_finds_an_uncovered_objective_and_names_the_line(kit):
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     found = "\n".join(track_problems(kit))
     assert "no post item for objective 3 of 05_empowerment" in found
-    path.write_text(text.replace("    answer: b\n", "    answer: e\n", 1), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    key = kit / "grading" / "knowledge" / "key.yaml"
+    key_text = key.read_text(encoding="utf-8")
+    key.write_text(key_text.replace("    answer: b\n", "    answer: e\n", 1), encoding="utf-8")
     found = track_problems(kit)
-    line = text[: text.index("    answer: b\n")].count("\n") + 1
-    assert any(p.startswith(f"data/knowledge/items.yaml:{line}: field 'items[") and "'e' is not one of the options"
+    line = key_text[: key_text.index("    answer: b\n")].count("\n") + 1
+    assert any(p.startswith(f"grading/knowledge/key.yaml:{line}: field 'key.k") and "'e' is not one of the options"
                in p for p in found), found
 
 
 def test_the_check_finds_a_knowledge_check_out_of_step_with_the_items(kit):
-    path = kit / "data" / "knowledge" / "items.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("k01-internal-chain-pre", "k01-internal-chain-before"), encoding="utf-8")
+    for path in (kit / "data" / "knowledge" / "items.yaml", kit / "grading" / "knowledge" / "key.yaml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("k01-internal-chain-pre", "k01-internal-chain-before"), encoding="utf-8")
     found = "\n".join(track_problems(kit))
     assert "exercises/knowledge_pre/knowledge_pre.ipynb: is out of step with data/knowledge/items.yaml" in found

@@ -39,13 +39,27 @@ EDITED_ON = ["fl_03_diagnosis_call", "fl_05_scope_of_authority", "fl_06_recovery
 def model_records(assignment: str) -> dict[str, dict]:
     """item id -> the model record of every graded click question of ``assignment``."""
     if assignment in KNOWLEDGE:
-        from frontline.knowledge import load_items
+        from frontline.knowledge import load_items, load_key
 
         form = assignment.removeprefix("knowledge_")
-        return {i.id: {"format": 1, "item": i.record_item, "steps": [{"verb": "choose", "args": [i.data["answer"]]}]}
+        keys = load_key(REPO)  # the trainer's answer key, which the released check does not hold
+        return {i.id: {"format": 1, "item": i.record_item, "steps": [{"verb": "choose", "args": [keys[i.id].answer]}]}
                 for i in load_items(REPO) if i.form == form}
     folder = REPO / "grading" / "model_records" / assignment
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+
+
+def mixed(records: dict[str, dict]) -> tuple[dict[str, dict], dict[str, float]]:
+    """A knowledge check answered right on every other item and wrong on the rest, with the score each should get."""
+    from frontline.knowledge import find_item
+
+    answered, expected = {}, {}
+    for index, (item_id, record) in enumerate(records.items()):
+        right = record["steps"][0]["args"][0]
+        choice = right if index % 2 == 0 else next(o for o in find_item(item_id, REPO).option_ids if o != right)
+        answered[item_id] = {**record, "steps": [{"verb": "choose", "args": [choice]}]}
+        expected[item_id] = 1.0 if choice == right else 0.0
+    return answered, expected
 
 
 def tampered(record: dict) -> dict:
@@ -69,6 +83,8 @@ def hand_in(kind: str, assignment: str, folder: Path) -> None:
         path = responses / f"{item_id}.json"
         if kind == "model":
             path.write_text(json.dumps(record), encoding="utf-8")
+        elif kind == "mixed":
+            path.write_text(json.dumps(mixed(records)[0][item_id]), encoding="utf-8")
         elif kind == "tampered":
             path.write_text(json.dumps(tampered(record)), encoding="utf-8")
         elif kind == "foreign":  # another question's genuine record, copied under this question's name
@@ -93,7 +109,8 @@ def graded(tmp_path_factory):
             assert result.exit_code == 0, result.output
             source = REPO / "exercises" / assignment / f"{assignment}.ipynb"
             release = course.root / "release" / assignment / f"{assignment}.ipynb"
-            for kind in KINDS if assignment in EDITED_ON else KINDS[:2]:
+            kinds = KINDS if assignment in EDITED_ON else KINDS[:2]
+            for kind in kinds + (["mixed"] if assignment in KNOWLEDGE else []):
                 folder = course.folder("submitted", kind, assignment)
                 make_submission("untouched" if kind == "untouched" else "full", source, release, folder)
                 hand_in(kind, assignment, folder)
@@ -166,3 +183,29 @@ def test_edited_foreign_or_damaged_records_earn_nothing_and_say_why(graded, assi
         assert all("“_grade” is not something a trainee can do here" in outputs[item] for item in auto)
     manual = [v for v in grades.values() if not v[2]]
     assert all(needs for _, _, _, needs in manual), "the written replies are still waiting for the grader"
+
+
+@pytest.mark.parametrize("assignment", KNOWLEDGE)
+def test_a_knowledge_check_with_known_answers_gets_the_score_its_key_gives(graded, assignment):
+    """Right on every other item, wrong on the rest: nbgrader's grades follow the key carried by the hidden tests."""
+    _, expected = mixed(model_records(assignment))
+    grades = grades_of(graded, assignment, "mixed")
+    assert {item: score for item, (score, _, _, _) in grades.items()} == expected
+    assert 0 < sum(expected.values()) < len(expected)
+    outputs = test_outputs(graded, assignment, "mixed")
+    assert all(("✔ You chose" if expected[item] else "The best answer is") in outputs[item] for item in expected)
+    from frontline.knowledge import load_key
+
+    keys = load_key(REPO)  # after grading, the trainee reads why the right option is right, word for word
+    assert all(keys[item].why[keys[item].answer] in outputs[item] for item in expected), outputs
+
+
+@pytest.mark.parametrize("assignment", KNOWLEDGE)
+def test_the_released_knowledge_check_holds_no_answer_key(graded, assignment):
+    from test_knowledge_key import key_leaks, notebook_text
+
+    from frontline.knowledge import load_items, load_key
+
+    release = nbformat.read(graded.root / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    assert key_leaks(notebook_text(release), load_items(REPO), load_key(REPO)) == []
+    assert not list((graded.root / "release" / assignment).glob("**/*.yaml")), "no key file travels with it"
