@@ -27,7 +27,7 @@ from frontline.problems import ContentError, Problem
 from frontline.scenarios.lints import MAX_LONGEST_RATIO, MAX_MEAN_RATIO, MIN_WHY_WORDS, length_ratios, word_count
 
 if TYPE_CHECKING:
-    from frontline.scenarios.yamlsource import LocatedData
+    from frontline.yamlsource import LocatedData
 
 FORMS = ("pre", "post")
 SCHEMA = Path(__file__).with_name("knowledge.schema.json")
@@ -153,7 +153,7 @@ def check_key_file(file: Path, items: list[KnowledgeItem], items_file: Path) -> 
                                                                                        list[Problem]]:
     """Read and validate the answer key against the (valid) items: one entry per item, the answer one of its
     options, a why for every option, and no right option that stands out by its length."""
-    from frontline.scenarios.yamlsource import read_yaml
+    from frontline.yamlsource import read_yaml
 
     located, problems = _schema_problems(file, KEY_SCHEMA)
     if located is None or problems:
