@@ -125,3 +125,19 @@ def test_the_hub_finds_its_own_cgroup_in_each_hierarchy():
     assert "memory" in mounted[0].options
     own = own_cgroups("4:memory:/docker/abc/x\n1:cpu,cpuacct:/\n0::/user.slice/hub.service\n")
     assert own == {"memory": "/docker/abc/x", "cpu": "/", "cpuacct": "/", "": "/user.slice/hub.service"}
+
+
+def test_a_hub_that_is_process_1_recognises_itself_and_its_children(monkeypatch):
+    from frontline.hub import limits
+
+    real = os.getpid()
+    assert not limits._descends_from_us(1) or real == 1  # the machine's first process is not ours
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert limits._descends_from_us(child.pid)
+        monkeypatch.setattr(limits.os, "getpid", lambda: 1)  # the hub as a container's first process
+        assert limits._descends_from_us(1)
+        assert limits._descends_from_us(real) and limits._descends_from_us(child.pid)
+    finally:
+        child.kill()
+        child.wait()

@@ -270,12 +270,14 @@ def _delegate(base: Path) -> None:
 
 def _descends_from_us(pid: int) -> bool:
     ours = os.getpid()
-    while pid > 1:
+    while True:
+        # compared before the end of the chain: a hub that is process 1 (a container's first) is its own root
         if pid == ours:
             return True
+        if pid <= 1:
+            return False
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             return True  # ended: nothing left to move
         pid = int(stat.rpartition(")")[2].split()[1])
-    return False
