@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import shlex
+from pathlib import Path, PurePosixPath
 
 import yaml
 
 from frontline.hub.exchange import OWNERS_ENV_VAR, SHARED_ENV_VAR
+from frontline.hub.setup import TRAINER_ONLY
 from frontline.kit import EXCHANGE_ENV_VAR, KIT_ENV_VAR
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,5 +91,39 @@ def test_live_manifests_parse_and_point_at_what_exists():
 def test_image_definition_installs_the_kit_with_its_hub_extra():
     dockerfile = (Z2JH / "Dockerfile").read_text()
     assert '-c /opt/frontline/kit/constraints.txt -e "/opt/frontline/kit[hub]"' in dockerfile
-    assert "chmod -R o-rwx /opt/frontline/kit/exercises /opt/frontline/kit/grading" in dockerfile
     assert (REPO / "constraints.txt").is_file()
+
+
+def _shell_steps(dockerfile: str) -> list[tuple[str, list[str]]]:
+    """Each ``RUN`` command of the Dockerfile as (working folder, words), following its ``cd``s."""
+    steps = []
+    for instruction in dockerfile.replace("\\\n", " ").splitlines():
+        if not instruction.startswith("RUN "):
+            continue
+        folder = "/"
+        for command in instruction[4:].split("&&"):
+            words = shlex.split(command)
+            if words and words[0] == "cd":
+                folder = str(PurePosixPath(folder, words[1]))
+            elif words:
+                steps.append((folder, words))
+    return steps
+
+
+def test_image_locks_or_drops_everything_only_trainers_may_read():
+    """Each folder setup makes trainer-only on one machine is, in the image, either not shipped or readable by the
+    trainers' group alone, all the way down."""
+    kit = PurePosixPath("/opt/frontline/kit")
+    removed, grouped, closed = set(), set(), set()
+    for folder, words in _shell_steps((Z2JH / "Dockerfile").read_text()):
+        paths = {PurePosixPath(folder, w) for w in words[1:] if not w.startswith(("-", "o-", "frontline-"))}
+        if words[:2] == ["rm", "-rf"]:
+            removed |= paths
+        elif words[:3] == ["chgrp", "-R", "frontline-trainers"]:
+            grouped |= paths
+        elif words[:3] == ["chmod", "-R", "o-rwx"]:
+            closed |= paths
+    for name in TRAINER_ONLY:
+        path = kit / name
+        assert path in removed or (path in grouped and path in closed), f"the image leaves {name}/ readable by all"
+    assert kit / ".git" in removed
