@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -17,7 +19,16 @@ from traitlets.config import Config
 from frontline.hub.config import TRAINER_CONFIG, configure
 from frontline.hub.formgrader_service import answer_first_check
 from frontline.hub.live_service import DeferredApp, prefixed_room_page, prefixed_room_script
-from frontline.hub.settings import HubSettingsError, default_grader, load_settings, parse_size
+from frontline.hub.settings import (
+    HubSettings,
+    HubSettingsError,
+    default_grader,
+    load_settings,
+    parse_size,
+    people_uid_range,
+    refuse_system_account,
+)
+from frontline.hub.setup import prepare_cohort
 from frontline.lab.launch import any_free_port
 
 COHORT = """\
@@ -80,12 +91,57 @@ def test_grader_field(tmp_path):
     (("trainees: [ann, bob]", "trainees: [ann, grader-spring-intake]"),
      "the grader account made from the cohort name, 'grader-spring-intake', is also a person in the cohort"),
     (("idle_timeout: 900", "idle_timeout: 900\nformgrader_port: high"), "field 'formgrader_port' must be a whole"),
+    # the machine's own accounts: setup would give them the course or the trainers' group
+    (("idle_timeout: 900", "idle_timeout: 900\ngrader: root"), "field 'grader': 'root' is a system account"),
+    (("idle_timeout: 900", "idle_timeout: 900\ngrader: daemon"), "field 'grader': 'daemon' is a system account"),
+    (("trainers: [tina]", "trainers: [root]"), "field 'trainers': 'root' is a system account of this machine (uid 0)"),
+    (("trainees: [ann, bob]", "trainees: [ann, nobody]"), "field 'trainees': 'nobody' is a system account"),
+    (("facilitators: [fay]", "facilitators: [daemon]"), "field 'facilitators': 'daemon' is a system account"),
+    (("idle_timeout: 900", "idle_timeout: 900\nadmins: [root]"), "field 'admins': 'root' is a system account"),
 ])
 def test_cohort_file_errors_name_the_file_and_field(tmp_path, change, expected):
     path = _write(tmp_path, COHORT.format(state=tmp_path).replace(*change))
     with pytest.raises(HubSettingsError) as error:
         load_settings(path)
     assert str(path) in str(error.value) and expected in str(error.value)
+
+
+def test_people_uid_range_comes_from_login_defs(tmp_path):
+    login_defs = tmp_path / "login.defs"
+    login_defs.write_text("# comment\nUID_MIN\t\t 2000\nUID_MAX 3000\nGID_MIN 100\n")
+    assert people_uid_range(login_defs) == (2000, 3000)
+    assert people_uid_range(tmp_path / "missing") == (1000, 60000)
+    refuse_system_account("no-such-account-here", "f.yaml", "trainees", login_defs)  # setup will create it
+    with pytest.raises(HubSettingsError, match=r"f.yaml: field 'grader': 'daemon' .* \(uid 1\).*\(uid 2000 to 3000"):
+        refuse_system_account("daemon", "f.yaml", "grader", login_defs)
+
+
+def test_setup_refuses_a_system_account_before_touching_anything(tmp_path):
+    """Settings that were not read from this machine's checks (or a file checked elsewhere) are checked again."""
+    settings = HubSettings(cohort="c", trainers=("nobody",), trainees=(), state_dir=tmp_path / "state",
+                           grader="grader-c", source=tmp_path / "cohort.yaml")
+    with pytest.raises(HubSettingsError, match=f"{tmp_path / 'cohort.yaml'}: field 'trainers': 'nobody'"):
+        prepare_cohort(settings, tmp_path / "kit")
+    with pytest.raises(HubSettingsError, match="field 'grader': 'root'"):
+        prepare_cohort(replace(settings, trainers=("tina",), grader="root"), tmp_path / "kit")
+    assert not (tmp_path / "state").exists()
+
+
+def test_setup_refuses_a_system_account_made_after_the_cohort_file_was_read(tmp_path):
+    if os.geteuid() != 0:
+        if os.environ.get("CI"):
+            pytest.fail("setup creates Linux accounts: run the hub tests as root")
+        pytest.skip("setup creates Linux accounts: run as root")
+    late = "fl" + secrets.token_hex(3) + "late"
+    path = _write(tmp_path, COHORT.format(state=tmp_path / "state") + f"grader: {late}\n")
+    settings = load_settings(path)  # no such account yet: accepted
+    subprocess.run(["useradd", "--system", "--no-create-home", late], check=True, capture_output=True)
+    try:
+        with pytest.raises(HubSettingsError, match=f"{path}: field 'grader': '{late}' is a system account"):
+            prepare_cohort(settings, tmp_path / "kit")
+        assert not (tmp_path / "state").exists()
+    finally:
+        subprocess.run(["userdel", late], capture_output=True)
 
 
 def test_sizes():

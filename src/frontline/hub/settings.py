@@ -22,6 +22,7 @@ Every error names the file and the field.
 from __future__ import annotations
 
 import os
+import pwd
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,8 +47,40 @@ AUTHENTICATORS = {
 }
 
 
+LOGIN_DEFS = Path("/etc/login.defs")
+DEFAULT_UID_RANGE = (1000, 60000)  # Debian's UID_MIN and UID_MAX
+
+
 class HubSettingsError(ValueError):
     """The cohort file is wrong; the message names the file and field."""
+
+
+def people_uid_range(login_defs: Path = LOGIN_DEFS) -> tuple[int, int]:
+    """The uids of people's accounts: ``UID_MIN`` to ``UID_MAX`` of ``/etc/login.defs`` (Debian's when unset)."""
+    found = dict(zip(("UID_MIN", "UID_MAX"), DEFAULT_UID_RANGE, strict=True))
+    try:
+        lines = login_defs.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        words = line.split()
+        if len(words) >= 2 and words[0] in found and words[1].isdigit():
+            found[words[0]] = int(words[1])
+    return found["UID_MIN"], found["UID_MAX"]
+
+
+def refuse_system_account(name: str, where: str, key: str, login_defs: Path = LOGIN_DEFS) -> None:
+    """Refuse ``name`` when it is an existing account outside people's uid range (root, daemon, www-data, nobody):
+    setup would give it the course or the trainers' group, and the hub would run a server as it."""
+    try:
+        uid = pwd.getpwnam(name).pw_uid
+    except KeyError:
+        return  # setup creates it, in people's range
+    low, high = people_uid_range(login_defs)
+    if uid == 0 or not low <= uid <= high:
+        raise HubSettingsError(f"{where}: field '{key}': {name!r} is a system account of this machine (uid {uid}); "
+                               f"use the name of a person's account (uid {low} to {high}, UID_MIN and UID_MAX in "
+                               f"{login_defs}) or a name no account has yet")
 
 
 def parse_size(text: str | int, where: str) -> int:
@@ -129,6 +162,7 @@ def _grader(data: dict, where: str, cohort: str, people: tuple[str, ...]) -> str
     if value in people:
         raise HubSettingsError(f"{where}: field 'grader': {value!r} is also a person in the cohort; the grader is "
                                "an account of its own that owns the course (trainers reach it through the hub)")
+    refuse_system_account(value, where, "grader")
     return value
 
 
@@ -142,6 +176,7 @@ def _names(data: dict, key: str, where: str, required: bool = False) -> tuple[st
         if not _USERNAME.match(name):
             raise HubSettingsError(f"{where}: field '{key}': {name!r} is not a valid user name "
                                    "(lower-case letters, digits, - and _; starts with a letter)")
+        refuse_system_account(name, where, key)
     if required and not value:
         raise HubSettingsError(f"{where}: field '{key}' needs at least one name")
     return tuple(value)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from frontline.grading.course import COURSE_ID, prepare_course_folder
 from frontline.hub.exchange import prepare_shared_exchange
-from frontline.hub.settings import HubSettings
+from frontline.hub.settings import HubSettings, refuse_system_account
 
 TRAINERS_LINUX_GROUP = "frontline-trainers"
 # What only trainers may read: source exercises (solutions, hidden tests), mark schemes and knowledge keys, the
@@ -40,11 +40,13 @@ def ensure_account(name: str) -> bool:
 
 def prepare_cohort(settings: HubSettings, kit: Path, create_accounts: bool = True) -> list[str]:
     """Everything the hub needs on disk; returns the accounts it created."""
+    refuse_system_accounts(settings)
     if os.geteuid() != 0:
         raise PermissionError("frontline hub setup creates accounts and shared folders: run it as root")
     grader = settings.grader_account
     accounts = (*settings.everyone, grader)
     created = [name for name in accounts if create_accounts and ensure_account(name)]
+    refuse_system_accounts(settings)  # as the accounts are now, whoever made them
     missing = []
     for name in accounts:
         try:
@@ -69,6 +71,15 @@ def prepare_cohort(settings: HubSettings, kit: Path, create_accounts: bool = Tru
         os.lchown(path, account.pw_uid, account.pw_gid)
     os.chmod(course, 0o700)
     return created
+
+
+def refuse_system_accounts(settings: HubSettings) -> None:
+    """The cohort file was checked when read, but an account may have been created since: check again."""
+    where = str(settings.source or "the cohort settings")
+    for key in ("trainers", "facilitators", "trainees", "admins"):
+        for name in getattr(settings, key):
+            refuse_system_account(name, where, key)
+    refuse_system_account(settings.grader_account, where, "grader")
 
 
 def secure_kit(kit: Path, trainers: tuple[str, ...]) -> None:
