@@ -97,3 +97,26 @@ def test_setup_hands_a_trainers_course_folder_to_the_grader(accounts, tmp_path):
     assert {path.stat().st_uid for path in (root / "frontline", released, released.parent)} == {grader.pw_uid}
     assert handed_in.stat().st_uid == ann.pw_uid
     assert describe_modes(root, "frontline")["frontline"] == "0o755"
+
+
+def test_setup_again_writes_nothing_through_links_the_grader_planted(accounts, tmp_path):
+    """Anyone with a shell as the grader (every trainer, in the formgrader) can plant links in the course folder;
+    setup, run again as root, must neither write through them nor give their targets away."""
+    grader = pwd.getpwnam(accounts["people"]["grader"])
+    course = accounts["base"] / "state" / "course"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("root's own file\n")
+    os.chmod(victim, 0o644)
+    for link in (course / "nbgrader_config.py", course / "planted"):
+        planted = run_as(accounts, grader.pw_name, "ln", "-sfn", str(victim), str(link))
+        assert planted.returncode == 0 and link.is_symlink(), planted.stderr
+
+    again = subprocess.run([sys.executable, "-m", "frontline", "hub", "setup", str(accounts["cohort_file"])],
+                           env=accounts["env"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert victim.read_text() == "root's own file\n"
+    assert (victim.stat().st_uid, oct(victim.stat().st_mode & 0o777)) == (0, "0o644")
+    config = course / "nbgrader_config.py"
+    assert not config.is_symlink() and "load_subconfig(" in config.read_text()
+    assert config.stat().st_uid == grader.pw_uid
+    assert (course / "planted").is_symlink() and (course / "planted").lstat().st_uid == grader.pw_uid

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from traitlets.config import Config
 
+from frontline.grading.course import prepare_course_folder
 from frontline.hub.config import TRAINER_CONFIG, configure
 from frontline.hub.formgrader_service import answer_first_check
 from frontline.hub.live_service import DeferredApp, prefixed_room_page, prefixed_room_script
@@ -142,6 +143,22 @@ def test_setup_refuses_a_system_account_made_after_the_cohort_file_was_read(tmp_
         assert not (tmp_path / "state").exists()
     finally:
         subprocess.run(["userdel", late], capture_output=True)
+
+
+def test_course_config_replaces_a_planted_link_and_leaves_its_target_alone(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("someone else's file\n")
+    course, kit = tmp_path / "course", tmp_path / "kit"
+    course.mkdir()
+    (course / "nbgrader_config.py").symlink_to(victim)
+    prepare_course_folder(course, kit)
+    config = course / "nbgrader_config.py"
+    assert victim.read_text() == "someone else's file\n"
+    assert not config.is_symlink() and "load_subconfig(" in config.read_text()
+    written = config.stat()
+    prepare_course_folder(course, kit)  # already right: left as it is
+    assert (config.stat().st_ino, config.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    assert [p.name for p in course.iterdir() if p.name.startswith(".")] == []  # no temporary file left
 
 
 def test_sizes():

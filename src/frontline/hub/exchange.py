@@ -20,6 +20,7 @@ submitter's own copy holds, so a trainee can fetch their feedback and cannot fin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import stat
@@ -162,12 +163,24 @@ def prepare_shared_exchange(root: Path, course_id: str, owner: str, earlier_owne
     course.mkdir(exist_ok=True)
     previous = course.stat().st_uid
     if previous != account.pw_uid:
-        for item in course.rglob("*"):  # links are not followed
-            if item.lstat().st_uid == previous:
-                os.lchown(item, account.pw_uid, account.pw_gid)
-    os.chown(course, account.pw_uid, account.pw_gid)
+        give_tree(course, account.pw_uid, account.pw_gid, only_from=previous)
+    os.chown(course, account.pw_uid, account.pw_gid, follow_symlinks=False)
     os.chmod(course, COURSE_MODE)
     return course
+
+
+def give_tree(top: Path, uid: int, gid: int, only_from: int | None = None) -> None:
+    """Give ``top`` and everything in it (only what ``only_from`` owns, when given) to ``uid``, never following a
+    link, even one another account swaps in during the walk: ``os.fwalk`` opens each folder relative to its
+    parent's descriptor and checks it is the folder it listed, and each entry is changed through that descriptor.
+    """
+    if only_from is None or os.lstat(top).st_uid == only_from:
+        os.chown(top, uid, gid, follow_symlinks=False)
+    for _folder, subfolders, files, descriptor in os.fwalk(top, follow_symlinks=False):
+        for name in (*subfolders, *files):
+            with contextlib.suppress(FileNotFoundError):  # removed meanwhile
+                if only_from is None or os.stat(name, dir_fd=descriptor, follow_symlinks=False).st_uid == only_from:
+                    os.chown(name, uid, gid, dir_fd=descriptor, follow_symlinks=False)
 
 
 def describe_modes(root: Path, course_id: str) -> dict[str, str]:

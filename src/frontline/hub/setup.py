@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 from frontline.grading.course import COURSE_ID, prepare_course_folder
-from frontline.hub.exchange import prepare_shared_exchange
+from frontline.hub.exchange import give_tree, prepare_shared_exchange
 from frontline.hub.settings import HubSettings, refuse_system_account
 
 TRAINERS_LINUX_GROUP = "frontline-trainers"
@@ -66,9 +66,8 @@ def prepare_cohort(settings: HubSettings, kit: Path, create_accounts: bool = Tru
     course = settings.course
     if course.is_symlink():
         raise PermissionError(f"{course} is a link; the course folder must be a real folder")
-    prepare_course_folder(course, kit)
-    for path in (course, *course.rglob("*")):
-        os.lchown(path, account.pw_uid, account.pw_gid)
+    prepare_course_folder(course, kit)  # writes no file through a link the grader could plant
+    give_tree(course, account.pw_uid, account.pw_gid)
     os.chmod(course, 0o700)
     return created
 
