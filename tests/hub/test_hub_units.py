@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import threading
@@ -198,12 +199,12 @@ def test_hub_config_from_cohort(tmp_path, monkeypatch):
     assert command[1:3] == ["-m", "frontline.hub.formgrader_service"]
     assert command[command.index("--memory") + 1] == str(1500 * 1024**2)
     assert command[command.index("--processes") + 1] == "128"
-    assert command[-1].endswith("/jupyterhub-singleuser")
+    assert command[-3:] == [sys.executable, "-m", "frontline.hub.formgrader_server"]
     env = grading["environment"]
     assert env["JUPYTERHUB_DEFAULT_URL"] == "/formgrader" and env["JUPYTER_CONFIG_PATH"] == str(TRAINER_CONFIG)
     assert env["FRONTLINE_COURSE"] == grading["cwd"] and env["FRONTLINE_KIT"] == str(tmp_path / "kit")
     assert env["FRONTLINE_EXCHANGE"] == str(tmp_path / "state" / "exchange") and env["FRONTLINE_EXCHANGE_SHARED"] == "1"
-    assert env["PATH"].split(":")[0] == command[-1].rsplit("/", 1)[0]  # the kit's Python first
+    assert env["PATH"].split(":")[0] == str(Path(sys.executable).parent)  # the kit's Python first
     granting = [r for r in c.JupyterHub.load_roles if any("service=formgrader" in s for s in r["scopes"])]
     assert granting == [{"name": "graders", "scopes": ["access:services!service=formgrader"], "groups": ["trainers"]}]
     assert c.JupyterHub.template_paths and (Path(c.JupyterHub.template_paths[0]) / "home.html").is_file()
@@ -219,8 +220,13 @@ def test_formgrader_port_from_the_cohort_file(tmp_path, monkeypatch):
 
 def test_formgrader_launcher_answers_the_hub_then_becomes_the_server_with_limits():
     port = any_free_port()
-    probe = ("import os, resource as r; "
-             "print(r.getrlimit(r.RLIMIT_AS)[0], r.getrlimit(r.RLIMIT_NPROC)[0], os.nice(0))")
+    # The server it becomes: its limits, and the socket it was handed (still listening on the port).
+    probe = ("import os, socket, sys, resource as r; "
+             "listener = socket.socket(fileno=int(os.environ['FRONTLINE_FORMGRADER_LISTENER'])); "
+             "print(r.getrlimit(r.RLIMIT_AS)[0], r.getrlimit(r.RLIMIT_NPROC)[0], os.nice(0), "
+             "listener.getsockname()[1], flush=True); "
+             "connection, _ = listener.accept(); connection.recv(1024); "
+             "connection.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: 6\\r\\nConnection: close\\r\\n\\r\\nserver')")
     launcher = subprocess.Popen(
         [sys.executable, "-m", "frontline.hub.formgrader_service", "--memory", str(3 * 1024**3), "--processes",
          "200", "--", sys.executable, "-c", probe],
@@ -233,15 +239,44 @@ def test_formgrader_launcher_answers_the_hub_then_becomes_the_server_with_limits
             except httpx.TransportError:
                 time.sleep(0.1)
         assert reply.status_code == 200 and "starting" in reply.text
-        out, _ = launcher.communicate(timeout=60)
+        memory, processes, niceness, served = launcher.stdout.readline().split()
+        # between the check and the server, the port never comes free for anyone else to take
+        with pytest.raises(OSError, match="in use"), socket.create_server(("127.0.0.1", port)):
+            pass
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).text == "server"
+        launcher.wait(timeout=60)
     finally:
         launcher.kill()
-    memory, processes, niceness = out.split()
-    assert int(memory) == 3 * 1024**3 and int(processes) == 200 and int(niceness) >= 5
+    assert int(memory) == 3 * 1024**3 and int(processes) == 200 and int(niceness) >= 5 and int(served) == port
 
 
 def test_formgrader_launcher_goes_on_when_no_check_comes():
-    assert answer_first_check("127.0.0.1", any_free_port(), 0.2) is False
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        assert answer_first_check(listener, 0.2) is False
+        assert listener.gettimeout() is None  # the server gets the socket as it expects it
+
+
+def test_the_formgrader_server_serves_on_the_socket_it_is_handed():
+    """Jupyter Server's own binding steps, replaced by adopt_listener, on a real server answering over HTTP."""
+    script = ("import os, sys\n"
+              "from frontline.hub.formgrader_server import adopt_listener\n"
+              "from jupyter_server.serverapp import ServerApp\n"
+              "adopt_listener(int(os.environ['FRONTLINE_FORMGRADER_LISTENER']))\n"
+              "ServerApp.launch_instance(['--ServerApp.port=1', '--ServerApp.port_retries=0', '--no-browser', "
+              "'--IdentityProvider.token=secret-token', '--allow-root'])\n")
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        listener.set_inheritable(True)
+        server = subprocess.Popen([sys.executable, "-c", script], pass_fds=(listener.fileno(),),
+                                  env={**os.environ, "FRONTLINE_FORMGRADER_LISTENER": str(listener.fileno())},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        reply = httpx.get(f"http://127.0.0.1:{port}/api/status", headers={"Authorization": "token secret-token"},
+                          timeout=60)
+        assert reply.status_code == 200 and "started" in reply.json()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_hub_config_needs_the_proxy(tmp_path, monkeypatch):

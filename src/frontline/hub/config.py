@@ -130,7 +130,7 @@ def formgrader_service(settings: HubSettings, kit: Path) -> dict:
         "cwd": str(settings.course),
         "command": [sys.executable, "-m", "frontline.hub.formgrader_service",
                     "--memory", str(settings.memory_limit), "--processes", str(settings.process_limit),
-                    "--", str(BIN / "jupyterhub-singleuser")],
+                    "--", sys.executable, "-m", "frontline.hub.formgrader_server"],
         "environment": {
             "JUPYTERHUB_DEFAULT_URL": "/formgrader",
             # the formgrader and its nbgrader panels; the course folder's nbgrader_config.py loads the kit's
