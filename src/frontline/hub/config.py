@@ -84,7 +84,8 @@ def configure(c, settings: HubSettings, kit: Path, internal_ports: tuple[int, in
     c.Spawner.pre_spawn_hook = set_role
     c.JupyterHub.template_paths = [str(TEMPLATES)]
 
-    # The formgrader of the course, run as the grader account; only the hub group `trainers` may open it.
+    # The formgrader of the course, run as the grader account; the hub group `trainers` may open it (and the
+    # hub's admins, whose role includes access to every service).
     # Idle servers stop after idle_timeout seconds without activity.
     services = [formgrader_service(settings, kit), {
         "name": "idle-culler",
@@ -117,7 +118,8 @@ def formgrader_service(settings: HubSettings, kit: Path) -> dict:
     """nbgrader's formgrader as a hub service: JupyterLab as the grader account on the course folder.
 
     Its address is ``/services/formgrader/``; the hub asks each visitor for the scope
-    ``access:services!service=formgrader``, which only the role ``graders`` (the group ``trainers``) gives.
+    ``access:services!service=formgrader``, which the role ``graders`` (the group ``trainers``) gives, as does
+    JupyterHub's admin role (``access:services``).
     The hub vouches for a trainer with an OAuth token limited to that scope; the server itself needs no role.
     """
     port = settings.formgrader_port or any_free_port()
