@@ -9,7 +9,9 @@ git ignores); it holds its own ``nbgrader_config.py`` that loads the kit's ``gra
 from __future__ import annotations
 
 import os
+import stat
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +45,34 @@ def prepare_course_folder(course_root: Path, kit_root: Path) -> None:
         f"    os.environ[{COURSE_ENV_VAR!r}] = {str(course_root)!r}\n"
         f"load_subconfig({str(kit_root / 'grading' / 'nbgrader_config.py')!r})  # noqa: F821\n"
     )
-    if not local_config.exists() or local_config.read_text(encoding="utf-8") != wanted:
-        local_config.write_text(wanted, encoding="utf-8")
+    _replace_unless_same(local_config, wanted.encode("utf-8"))
+
+
+def _replace_unless_same(path: Path, content: bytes) -> None:
+    """Make ``path`` a regular file holding ``content``, never writing through a link or into another file.
+
+    The hub's setup runs this as root in a course folder the grader account owns, where anyone with a shell as
+    the grader could plant a link to a system file: the file is read only when it is a regular file (not
+    following a link), and a new one is written beside it and renamed over whatever entry was there.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        current = None
+    else:
+        with os.fdopen(descriptor, "rb") as file:
+            current = file.read() if stat.S_ISREG(os.fstat(file.fileno()).st_mode) else None
+    if current == content:
+        return
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # O_EXCL: a new file
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            os.fchmod(file.fileno(), 0o644)
+            file.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 @dataclass(frozen=True)
