@@ -47,6 +47,11 @@ EXPECTED = {
         "diagnosis/leaky-interview.yaml:43: field 'issues[0].text': the right issue gives away fact "
         "'wrong-postcode', which only a question reveals",
     ],
+    "picker-in-graded.yaml": [
+        "choice/picker-in-graded.yaml:6: field 'intro': a graded question has no persona picker (the exercise fixes "
+        "the customer and shows who they are): reword 'choose the customer persona'",
+        "choice/picker-in-graded.yaml:21: field 'hints[0]': a graded question has no persona picker",
+    ],
     "score-contradicts-debrief.yaml": [
         "recovery/score-contradicts-debrief.yaml:28: field 'endings.kept.score': scores 1 but the path fix-it shows "
         "✘ on listen, apologize, thank, hear, empathize, diagnose in its own debrief",

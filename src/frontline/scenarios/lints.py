@@ -18,6 +18,8 @@ A schema says a file is well formed; these rules say the assessment is valid. Ea
 * **a score never contradicts its debrief**: every path to a full-marks recovery ending shows every LAST and HEARD
   step; an ordering's starting order scores nothing; a calculator's recognised mistake is not the right answer.
 * **one spelling convention** per kit (``data/kit.yaml``).
+* **no persona picker in graded work**: a graded-only scenario fixes its customer and shows no picker, so its text
+  may not ask the trainee to choose a persona or point to a dropdown.
 """
 
 from __future__ import annotations
@@ -371,9 +373,23 @@ def _quoted(text: str, word: str) -> bool:
     return before.count('"') % 2 == 1 or before.count("“") > before.count("”")
 
 
+# ----- graded-only text ----------------------------------------------------------------------------------------
+# "choose the customer persona above", "Pick a customer persona", "under the dropdown": only practice has a picker.
+_PICKER = re.compile(r"\b(?:choose|pick|select|switch)\b[^.:;!?]{0,30}\bpersonas?\b|\bdrop-?down\b", re.IGNORECASE)
+
+
+def lint_graded_text(located: LocatedData) -> list[Problem]:
+    if located.data.get("use") != "graded":
+        return []
+    return [located.problem(path, "a graded question has no persona picker (the exercise fixes the customer and "
+                                  f"shows who they are): reword {match.group(0)!r}")
+            for path, text in _strings(located.data) for match in [_PICKER.search(text)] if match]
+
+
 # ----- all of them ---------------------------------------------------------------------------------------------
 def lint_scenario(kind: str, located: LocatedData, settings: KitSettings) -> list[Problem]:
-    problems = lint_lengths(kind, located) + lint_whys(kind, located) + lint_spelling(located, settings)
+    problems = (lint_lengths(kind, located) + lint_whys(kind, located) + lint_spelling(located, settings)
+                + lint_graded_text(located))
     if kind == "diagnosis":
         problems += lint_diagnosis(located)
     elif kind == "recovery":
