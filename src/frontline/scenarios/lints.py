@@ -18,6 +18,10 @@ A schema says a file is well formed; these rules say the assessment is valid. Ea
 * **a score never contradicts its debrief**: every path to a full-marks recovery ending shows every LAST and HEARD
   step; an ordering's starting order scores nothing; a calculator's recognised mistake is not the right answer.
 * **one spelling convention** per kit (``data/kit.yaml``).
+* **no give-away absolute words**: :func:`absolute_word_pick_rates` measures what a test-taker scores by avoiding
+  (or seeking) options with an absolute word (:data:`ABSOLUTE_WORDS`); the knowledge check keeps both at most
+  :data:`MAX_ABSOLUTE_PICK_RATE` in each form, and so does ``frontline check`` over the scenarios' single-answer
+  items, graded-only and practice counted apart.
 * **no persona picker in graded work**: a graded-only scenario fixes its customer and shows no picker, so its text
   may not ask the trainee to choose a persona or point to a dropdown.
 """
@@ -371,6 +375,34 @@ def _quoted(text: str, word: str) -> bool:
     """A word inside a double-quoted quotation keeps its source's spelling."""
     before = text[: text.find(word)]
     return before.count('"') % 2 == 1 or before.count("“") > before.count("”")
+
+
+# ----- give-away absolute words ---------------------------------------------------------------------------------
+# Test-wise trainees learn that an option saying "never" or "only" is usually wrong; when it is, they score above
+# chance without knowing the subject.
+ABSOLUTE_WORDS = frozenset({"only", "never", "nobody", "always", "all", "none", "every"})
+MAX_ABSOLUTE_PICK_RATE = 0.4
+
+
+def absolute_words(text: str) -> list[str]:
+    """The absolute words of ``text``, in order (a word inside a quotation counts too: the trainee reads it)."""
+    return [word for word in words(text) if word.lower() in ABSOLUTE_WORDS]
+
+
+def absolute_word_pick_rates(items: Iterable[tuple[str, list[str]]]) -> dict[str, float]:
+    """What a test-taker scores, as a share of ``items`` given as (right option, distractors), by picking at random
+    among the options without an absolute word ("avoid"), or among those with one ("seek"); when no option, or
+    every option, has one, the pick is random among all of them. About one in three options is chance."""
+    items = list(items)
+    scores = {"avoid": 0.0, "seek": 0.0}
+    for right, distractors in items:
+        options = [right, *distractors]
+        marked = [bool(absolute_words(text)) for text in options]
+        for strategy, wanted in (("avoid", False), ("seek", True)):
+            picked = [i for i, has in enumerate(marked) if has == wanted] or list(range(len(options)))
+            if 0 in picked:  # the right option is the first
+                scores[strategy] += 1 / len(picked)
+    return {strategy: score / len(items) if items else 0.0 for strategy, score in scores.items()}
 
 
 # ----- graded-only text ----------------------------------------------------------------------------------------
