@@ -31,6 +31,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from statistics import mean
 from typing import Any
 
@@ -403,6 +404,29 @@ def absolute_word_pick_rates(items: Iterable[tuple[str, list[str]]]) -> dict[str
             if 0 in picked:  # the right option is the first
                 scores[strategy] += 1 / len(picked)
     return {strategy: score / len(items) if items else 0.0 for strategy, score in scores.items()}
+
+
+def chance_rate(items: Iterable[tuple[str, list[str]]]) -> float:
+    """What a random pick scores on ``items`` (right option, distractors)."""
+    items = list(items)
+    return sum(1 / (1 + len(distractors)) for _, distractors in items) / len(items) if items else 0.0
+
+
+def lint_absolute_words(folder: Path, sets: dict[str, list[tuple[str, list[str]]]]) -> list[Problem]:
+    """Across a library's single-answer items (named sets, such as graded-only and practice), avoiding or seeking
+    absolute words may score at most :data:`MAX_ABSOLUTE_PICK_RATE` ÷ ⅓ times a random pick (0.4 for three
+    options, as for the knowledge check)."""
+    problems = []
+    for name, items in sets.items():
+        chance = chance_rate(items)
+        limit = chance * MAX_ABSOLUTE_PICK_RATE * 3
+        for strategy, rate in absolute_word_pick_rates(items).items():
+            if rate > limit + 1e-9:
+                problems.append(Problem(folder, f"across the {name} scenarios, a trainee who {strategy}s the options "
+                                                f"with an absolute word (only, never, all, ...) scores {rate:.0%}, "
+                                                f"where a random pick scores {chance:.0%} (at most {limit:.0%}): "
+                                                f"reword the options so such words do not mark the answer"))
+    return problems
 
 
 # ----- graded-only text ----------------------------------------------------------------------------------------
