@@ -4,6 +4,7 @@ sessions, the progress table) opens or lists one."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -132,6 +133,33 @@ def test_an_exercise_grading_on_a_practice_scenario_is_reported(kit_copy):
                for p in problems), problems
 
 
+def graded_personas() -> list[tuple[str, str, str | None]]:
+    """(item id, scenario id, persona or None) of every graded scenario that is played against a persona."""
+    found = []
+    for path in sorted(REPO.glob("exercises/fl_*/fl_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for args, kwargs in _calls(cell.source, PLAY):
+                if load_scenario(args[1]).data.get("personas"):
+                    found.append((args[0], args[1], kwargs.get("persona")))
+    return found
+
+
+def test_a_graded_scenario_shows_its_fixed_customer_and_what_they_expect_but_no_picker(tmp_path):
+    uses = graded_personas()
+    assert ("scenario-card-reply-reassurance", "choice/declined-card-which-reply", "needs-reassurance") in uses
+    for item_id, scenario_id, persona_id in uses:
+        played = graded_scenario(item_id, scenario_id, persona=persona_id, folder=tmp_path)
+        played.widget  # noqa: B018 - builds the widget as displaying it does
+        ui = played.engine.ui
+        persona = played.engine.spec.personas[played.engine.persona]
+        shown = ui.persona_text.value
+        assert ui.persona_text.layout.display != "none" and ui.persona_text in ui.root.children, scenario_id
+        assert ui.root in played.widget.children and played.widget.layout.display != "none"
+        for text in (persona["name"], persona["description"], *persona["expects"]):
+            assert html.escape(text) in shown, (scenario_id, text, shown)
+        assert ui.persona.layout.display == "none" and ui.persona_confirm.layout.display == "none"
+
+
 def test_in_graded_work_a_graded_only_scenario_gives_no_hint_or_solution_but_is_marked(tmp_path, capsys):
     played = graded_scenario("bed", "diagnosis/cancelled-bed-delivery", folder=tmp_path)
     engine = played.engine
@@ -165,3 +193,24 @@ def test_graded_only_scenarios_are_parallel_forms_of_what_the_lessons_practise()
         assert all(spec.title != other.title for other in same_kind), "a new situation, not a renamed copy"
         if spec.kind == "diagnosis":  # same difficulty: a budget no larger or smaller than the lessons use
             assert spec.data["budget"] in {o.data["budget"] for o in same_kind}, scenario_id
+
+
+def test_a_reply_naming_another_customer_earns_nothing_for_the_worried_first_timer(tmp_path, capsys):
+    played = graded_scenario("card", "choice/declined-card-which-reply", persona="needs-reassurance", folder=tmp_path)
+    played.engine.choose("own-it-personally")
+    assert mark_scenario("card", "choice/declined-card-which-reply", 2, persona="needs-reassurance",
+                         folder=tmp_path) == 0
+    shown = capsys.readouterr().out
+    assert "Points: 0 of 2" in shown and "another customer's name" in shown
+
+
+def test_the_cold_room_diagnosis_rests_on_what_the_representative_was_shown(tmp_path):
+    played = graded_scenario("cold", "recovery/emergency-line-cold-room", folder=tmp_path)
+    engine = played.engine
+    engine.reply("warm-ownership")
+    seen = (engine.data["intro"] + " " + engine.customer_line).lower()
+    assert "friday" in seen and ("serviced" in seen or "engineer came" in seen), seen
+    # the right diagnosis is not the only specific one: a wrong reply blames Friday's service too
+    offered = engine.data["nodes"]["the-panel"]["replies"]
+    specific = [r["id"] for r in offered if "Friday's service" in r["text"]]
+    assert "find-cause-and-fix" in specific and len(specific) >= 2, specific

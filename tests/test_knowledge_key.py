@@ -23,13 +23,21 @@ from frontline.knowledge import (
     MAX_LENGTH_PICK_RATE,
     ItemKey,
     KnowledgeItem,
+    absolute_pick_rates,
     check_knowledge,
     length_pick_rates,
     load_items,
     load_key,
     notebook_path,
 )
-from frontline.scenarios.lints import MAX_LONGEST_RATIO, MAX_MEAN_RATIO, length_ratios
+from frontline.scenarios.lints import (
+    MAX_ABSOLUTE_PICK_RATE,
+    MAX_LONGEST_RATIO,
+    MAX_MEAN_RATIO,
+    absolute_word_pick_rates,
+    absolute_words,
+    length_ratios,
+)
 from frontline.workspace.editions import release_version
 
 REPO = Path(__file__).resolve().parents[1]
@@ -213,3 +221,46 @@ def test_length_pick_rates_count_ties_as_a_random_pick():
     keys = {"k01-a": ItemKey("b", {}), "k01-b": ItemKey("a", {})}
     rates = length_pick_rates(items, keys, LENGTH_MEASURES["words"])
     assert rates == {"longest": (1 + 0.5) / 2, "shortest": 0.0}
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_avoiding_absolute_words_scores_about_chance_in_each_form(content, form):
+    """"Only", "never", "all"... used to mark wrong options (24% of them, 6% of right ones): a trainee who skipped
+    such options scored 42% on the pre check, where chance is 33%."""
+    items, keys = content
+    mine = [i for i in items if i.form == form]
+    rates = absolute_pick_rates(mine, keys)
+    right = [item.text(keys[item.id].answer) for item in mine]
+    wrong = [item.text(o) for item in mine for o in item.option_ids if o != keys[item.id].answer]
+    share = {name: sum(bool(absolute_words(t)) for t in texts) / len(texts)
+             for name, texts in (("right", right), ("wrong", wrong))}
+    print(f"{form}: avoiding options with an absolute word scores {rates['avoid']:.0%}, seeking them "
+          f"{rates['seek']:.0%} (chance: 33%); such a word is in {share['wrong']:.0%} of wrong options and "
+          f"{share['right']:.0%} of right ones")
+    assert rates["avoid"] <= MAX_ABSOLUTE_PICK_RATE and rates["seek"] <= MAX_ABSOLUTE_PICK_RATE
+
+
+def test_a_form_whose_wrong_options_say_always_is_refused(kit):
+    items, keys = load_items(kit), load_key(kit)
+    path = kit / "data" / "knowledge" / "items.yaml"
+    text = path.read_text(encoding="utf-8")
+    for item in items:
+        for option in item.option_ids:
+            if item.form == "pre" and option != keys[item.id].answer:
+                wrong = item.text(option)
+                text = text.replace(json.dumps(wrong, ensure_ascii=False),
+                                    json.dumps(wrong.rstrip(".") + ", always.", ensure_ascii=False), 1)
+    path.write_text(text, encoding="utf-8")
+    found = "\n".join(problems_of(kit))
+    assert re.search(r"in the pre check, a trainee who avoids the options with an absolute word \(only, never, "
+                     r"all, \.\.\.\) scores 9\d%, more than 40%", found), found
+    assert "in the post check" not in found
+
+
+def test_absolute_word_pick_rates_count_ties_as_a_random_pick():
+    rates = absolute_word_pick_rates([
+        ("Fix it now.", ["Only fix it later.", "Never fix it."]),   # avoiding picks the right one
+        ("All of them.", ["Some of them.", "A few of them."]),      # seeking picks the right one
+        ("Ask first.", ["Ask later.", "Do not ask."]),              # no absolute word: a random pick
+    ])
+    assert rates == pytest.approx({"avoid": (1 + 0 + 1 / 3) / 3, "seek": (0 + 1 + 1 / 3) / 3})

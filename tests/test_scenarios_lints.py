@@ -3,6 +3,7 @@ the shipped library passes every rule."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -13,7 +14,16 @@ import frontline
 from frontline.cli import cli
 from frontline.problems import ContentError
 from frontline.scenarios import ProgressStore, check_folder, list_scenarios, load_scenario
-from frontline.scenarios.lints import MAX_LONGEST_RATIO, MAX_MEAN_RATIO, length_ratios, single_answer_items
+from frontline.scenarios.lints import (
+    MAX_ABSOLUTE_PICK_RATE,
+    MAX_LONGEST_RATIO,
+    MAX_MEAN_RATIO,
+    absolute_word_pick_rates,
+    chance_rate,
+    length_ratios,
+    single_answer_items,
+)
+from frontline.scenarios.loader import is_graded_only
 from frontline.scenarios.settings import KitSettings, read_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,6 +56,11 @@ EXPECTED = {
         "it may not reveal facts",
         "diagnosis/leaky-interview.yaml:43: field 'issues[0].text': the right issue gives away fact "
         "'wrong-postcode', which only a question reveals",
+    ],
+    "picker-in-graded.yaml": [
+        "choice/picker-in-graded.yaml:6: field 'intro': a graded question has no persona picker (the exercise fixes "
+        "the customer and shows who they are): reword 'choose the customer persona'",
+        "choice/picker-in-graded.yaml:21: field 'hints[0]': a graded question has no persona picker",
     ],
     "score-contradicts-debrief.yaml": [
         "recovery/score-contradicts-debrief.yaml:28: field 'endings.kept.score': scores 1 but the path fix-it shows "
@@ -140,3 +155,38 @@ def test_no_result_scores_full_marks_while_its_feedback_shows_a_cross():
     assert contradicting.messages[-1] == "Full marks need every ✘ above put right."
     honest = Feedback(1.0, ["✔ Right issue", "– a question that found nothing"])
     assert consistent(honest) is honest
+
+
+def answer_sets() -> dict[str, list[tuple[str, list[str]]]]:
+    sets: dict[str, list[tuple[str, list[str]]]] = {"graded-only": [], "practice": []}
+    for sid in list_scenarios(include_graded=True):
+        spec = load_scenario(sid)
+        sets["graded-only" if is_graded_only(sid) else "practice"] += [
+            (right, others) for _, right, others, _ in single_answer_items(spec.kind, spec.data)]
+    return sets
+
+
+def test_absolute_words_do_not_mark_the_answer_in_the_scenarios():
+    """Before the rewording, avoiding options with "only", "always", "all"... scored 54% on the graded-only
+    scenarios and 51% in practice, where a random pick scores 38-39%."""
+    for name, items in answer_sets().items():
+        rates, chance = absolute_word_pick_rates(items), chance_rate(items)
+        print(f"{name} scenarios ({len(items)} answers): avoiding absolute words scores {rates['avoid']:.0%}, "
+              f"seeking them {rates['seek']:.0%}; a random pick {chance:.0%}")
+        assert len(items) > 30 and max(rates.values()) <= chance * MAX_ABSOLUTE_PICK_RATE * 3
+
+
+def test_wrong_options_that_say_always_are_reported_across_the_graded_scenarios(kit_copy):
+    for sid, items in ((sid, single_answer_items(load_scenario(sid).kind, load_scenario(sid).data))
+                       for sid in list_scenarios(include_graded=True) if is_graded_only(sid)):
+        path = kit_copy / "data" / "scenarios" / f"{sid}.yaml"
+        text = path.read_text(encoding="utf-8")
+        for _, _, others, _ in items:
+            for other in others:
+                text = text.replace(json.dumps(other, ensure_ascii=False),
+                                    json.dumps(other.rstrip(".") + ", always.", ensure_ascii=False))
+        path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--only", "scenarios"])
+    assert result.exit_code == 1
+    assert "across the graded-only scenarios, a trainee who avoids the options with an absolute word" in result.output
+    assert "across the practice scenarios" not in result.output

@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from frontline.kit import KitPaths, find_kit_root
 from frontline.problems import ContentError, Problem
-from frontline.scenarios.lints import MAX_LONGEST_RATIO, MAX_MEAN_RATIO, MIN_WHY_WORDS, length_ratios, word_count
+from frontline.scenarios.lints import (
+    MAX_ABSOLUTE_PICK_RATE,
+    MAX_LONGEST_RATIO,
+    MAX_MEAN_RATIO,
+    MIN_WHY_WORDS,
+    absolute_word_pick_rates,
+    length_ratios,
+    word_count,
+)
 
 if TYPE_CHECKING:
     from frontline.yamlsource import LocatedData
@@ -149,6 +157,14 @@ def length_pick_rates(items: list[KnowledgeItem], keys: Mapping[str, ItemKey],
     return {strategy: score / len(items) if items else 0.0 for strategy, score in scores.items()}
 
 
+def absolute_pick_rates(items: list[KnowledgeItem], keys: Mapping[str, ItemKey]) -> dict[str, float]:
+    """What a trainee scores on ``items`` by avoiding, or by seeking, options with an absolute word ("only",
+    "never", ...): see :func:`frontline.scenarios.lints.absolute_word_pick_rates`."""
+    return absolute_word_pick_rates(
+        (item.text(keys[item.id].answer), [item.text(o) for o in item.option_ids if o != keys[item.id].answer])
+        for item in items)
+
+
 def check_key_file(file: Path, items: list[KnowledgeItem], items_file: Path) -> tuple[dict[str, ItemKey],
                                                                                        list[Problem]]:
     """Read and validate the answer key against the (valid) items: one entry per item, the answer one of its
@@ -213,6 +229,13 @@ def check_key_file(file: Path, items: list[KnowledgeItem], items_file: Path) -> 
                                             f"(in {name}) scores {rate:.0%}, more than {MAX_LENGTH_PICK_RATE:.0%}: "
                                             f"its length gives the answer away; make the right option the {strategy} "
                                             f"in fewer items", field="items"))
+        for strategy, rate in absolute_pick_rates(chosen, keys).items():
+            if rate > MAX_ABSOLUTE_PICK_RATE:
+                problems.append(Problem(items_file, f"in the {form} check, a trainee who {strategy}s the options with "
+                                        f"an absolute word (only, never, all, ...) scores {rate:.0%}, more than "
+                                        f"{MAX_ABSOLUTE_PICK_RATE:.0%}: such words give the answer away; reword the "
+                                        f"options so they mark the right one no more often than a wrong one",
+                                        field="items"))
     return keys, problems
 
 

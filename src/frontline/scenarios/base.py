@@ -313,6 +313,14 @@ class Scenario:
         else:
             self.solution()
 
+    def _persona_html(self, persona: dict[str, Any]) -> str:
+        expects = html.escape("; ".join(persona["expects"]))
+        if self.spec.graded_only:
+            # A graded question fixes the customer and hides the picker, so the text itself must name them.
+            return (f"<p><strong>Your customer: {html.escape(persona['name'])}.</strong> "
+                    f"<em>{html.escape(persona['description'])}</em> What they expect: {expects}.</p>")
+        return f"<p><em>{html.escape(persona['description'])}</em> Expects: {expects}.</p>"
+
     def _refresh(self) -> None:
         ui = self.ui
         if ui is None:
@@ -321,8 +329,7 @@ class Scenario:
             persona = self.spec.personas[self._persona]
             if ui.persona.value != self._persona:
                 ui.persona.value = self._persona
-            ui.persona_text.value = (f"<p><em>{html.escape(persona['description'])}</em> Expects: "
-                                     f"{html.escape('; '.join(persona['expects']))}.</p>")
+            ui.persona_text.value = self._persona_html(persona)
         self._refresh_body()
         ui.notice.value = notice(self._notice)
         record = self._record

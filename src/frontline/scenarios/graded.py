@@ -268,7 +268,9 @@ class GradedScenario(RecordedPlay):
             finally:
                 self._depth -= 1
             ui = self.engine.ui
-            for name in ("buttons", "persona", "persona_text", "hints", "solution_box", "record", "feedback"):
+            # The persona picker goes, but not the persona's text: the customer is fixed by the exercise, and
+            # which reply fits depends on who they are and what they expect.
+            for name in ("buttons", "persona", "persona_confirm", "hints", "solution_box", "record", "feedback"):
                 part = getattr(ui, name, None)
                 if part is not None:
                     part.layout.display = "none"

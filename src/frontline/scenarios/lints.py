@@ -18,6 +18,12 @@ A schema says a file is well formed; these rules say the assessment is valid. Ea
 * **a score never contradicts its debrief**: every path to a full-marks recovery ending shows every LAST and HEARD
   step; an ordering's starting order scores nothing; a calculator's recognised mistake is not the right answer.
 * **one spelling convention** per kit (``data/kit.yaml``).
+* **no give-away absolute words**: :func:`absolute_word_pick_rates` measures what a test-taker scores by avoiding
+  (or seeking) options with an absolute word (:data:`ABSOLUTE_WORDS`); the knowledge check keeps both at most
+  :data:`MAX_ABSOLUTE_PICK_RATE` in each form, and so does ``frontline check`` over the scenarios' single-answer
+  items, graded-only and practice counted apart.
+* **no persona picker in graded work**: a graded-only scenario fixes its customer and shows no picker, so its text
+  may not ask the trainee to choose a persona or point to a dropdown.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from statistics import mean
 from typing import Any
 
@@ -371,9 +378,74 @@ def _quoted(text: str, word: str) -> bool:
     return before.count('"') % 2 == 1 or before.count("“") > before.count("”")
 
 
+# ----- give-away absolute words ---------------------------------------------------------------------------------
+# Test-wise trainees learn that an option saying "never" or "only" is usually wrong; when it is, they score above
+# chance without knowing the subject.
+ABSOLUTE_WORDS = frozenset({"only", "never", "nobody", "always", "all", "none", "every"})
+MAX_ABSOLUTE_PICK_RATE = 0.4
+
+
+def absolute_words(text: str) -> list[str]:
+    """The absolute words of ``text``, in order (a word inside a quotation counts too: the trainee reads it)."""
+    return [word for word in words(text) if word.lower() in ABSOLUTE_WORDS]
+
+
+def absolute_word_pick_rates(items: Iterable[tuple[str, list[str]]]) -> dict[str, float]:
+    """What a test-taker scores, as a share of ``items`` given as (right option, distractors), by picking at random
+    among the options without an absolute word ("avoid"), or among those with one ("seek"); when no option, or
+    every option, has one, the pick is random among all of them. About one in three options is chance."""
+    items = list(items)
+    scores = {"avoid": 0.0, "seek": 0.0}
+    for right, distractors in items:
+        options = [right, *distractors]
+        marked = [bool(absolute_words(text)) for text in options]
+        for strategy, wanted in (("avoid", False), ("seek", True)):
+            picked = [i for i, has in enumerate(marked) if has == wanted] or list(range(len(options)))
+            if 0 in picked:  # the right option is the first
+                scores[strategy] += 1 / len(picked)
+    return {strategy: score / len(items) if items else 0.0 for strategy, score in scores.items()}
+
+
+def chance_rate(items: Iterable[tuple[str, list[str]]]) -> float:
+    """What a random pick scores on ``items`` (right option, distractors)."""
+    items = list(items)
+    return sum(1 / (1 + len(distractors)) for _, distractors in items) / len(items) if items else 0.0
+
+
+def lint_absolute_words(folder: Path, sets: dict[str, list[tuple[str, list[str]]]]) -> list[Problem]:
+    """Across a library's single-answer items (named sets, such as graded-only and practice), avoiding or seeking
+    absolute words may score at most :data:`MAX_ABSOLUTE_PICK_RATE` ÷ ⅓ times a random pick (0.4 for three
+    options, as for the knowledge check)."""
+    problems = []
+    for name, items in sets.items():
+        chance = chance_rate(items)
+        limit = chance * MAX_ABSOLUTE_PICK_RATE * 3
+        for strategy, rate in absolute_word_pick_rates(items).items():
+            if rate > limit + 1e-9:
+                problems.append(Problem(folder, f"across the {name} scenarios, a trainee who {strategy}s the options "
+                                                f"with an absolute word (only, never, all, ...) scores {rate:.0%}, "
+                                                f"where a random pick scores {chance:.0%} (at most {limit:.0%}): "
+                                                f"reword the options so such words do not mark the answer"))
+    return problems
+
+
+# ----- graded-only text ----------------------------------------------------------------------------------------
+# "choose the customer persona above", "Pick a customer persona", "under the dropdown": only practice has a picker.
+_PICKER = re.compile(r"\b(?:choose|pick|select|switch)\b[^.:;!?]{0,30}\bpersonas?\b|\bdrop-?down\b", re.IGNORECASE)
+
+
+def lint_graded_text(located: LocatedData) -> list[Problem]:
+    if located.data.get("use") != "graded":
+        return []
+    return [located.problem(path, "a graded question has no persona picker (the exercise fixes the customer and "
+                                  f"shows who they are): reword {match.group(0)!r}")
+            for path, text in _strings(located.data) for match in [_PICKER.search(text)] if match]
+
+
 # ----- all of them ---------------------------------------------------------------------------------------------
 def lint_scenario(kind: str, located: LocatedData, settings: KitSettings) -> list[Problem]:
-    problems = lint_lengths(kind, located) + lint_whys(kind, located) + lint_spelling(located, settings)
+    problems = (lint_lengths(kind, located) + lint_whys(kind, located) + lint_spelling(located, settings)
+                + lint_graded_text(located))
     if kind == "diagnosis":
         problems += lint_diagnosis(located)
     elif kind == "recovery":

@@ -255,8 +255,16 @@ def check_folder(folder: Path) -> list[Problem]:
     personas, problems = read_personas(folder)
     settings, settings_problems = read_settings(folder.parent)
     problems += settings_problems
+    from frontline.scenarios.lints import lint_absolute_words, single_answer_items
+
+    answer_sets: dict[str, list[tuple[str, list[str]]]] = {"graded-only": [], "practice": []}
     for file in scenario_files(folder):
-        problems += validate_file(file, personas, settings)[1]
+        spec, found = validate_file(file, personas, settings)
+        problems += found
+        if spec is not None:
+            answer_sets["graded-only" if spec.graded_only else "practice"] += [
+                (right, distractors) for _, right, distractors, _ in single_answer_items(spec.kind, spec.data)]
+    problems += lint_absolute_words(folder, answer_sets)
     for stray in sorted(folder.glob("*/*")):
         if stray.is_file() and stray.suffix in (".yml", ".json"):
             problems.append(Problem(stray, "scenario files must end in .yaml to be found"))
