@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import copy
 import hmac
+import html
 import os
 import re
 import secrets
 import time
 from pathlib import Path
 
+import bleach
 import nbformat
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
@@ -370,6 +372,82 @@ class IsolatedExecute(Execute):
                     "the tests keep their values to themselves"))
                 break
 
+
+# What a trainee's cells may show a grader: the formgrader renders answers and outputs as HTML on the hub's own
+# origin, signed in as the grader, so anything that can run script is taken out before it gets there.
+SCRIPT_MIMES = ("application/javascript", "text/javascript", "application/x-javascript", "application/ecmascript")
+SAFE_TAGS = frozenset(bleach.ALLOWED_TAGS | {
+    "p", "br", "hr", "div", "span", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "sub", "sup", "u", "s", "del",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "img"})
+SAFE_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "acronym": ["title"], "img": ["src", "alt", "title"],
+                   "th": ["colspan", "rowspan"], "td": ["colspan", "rowspan"], "table": ["border"]}
+SVG_TAGS = frozenset({"svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text",
+                      "tspan", "defs", "clippath", "title", "desc"})
+SVG_ATTRIBUTES = ["width", "height", "viewbox", "version", "xmlns", "d", "x", "y", "x1", "x2", "y1", "y2", "cx",
+                  "cy", "r", "rx", "ry", "points", "fill", "stroke", "stroke-width", "opacity", "transform",
+                  "font-size", "font-family", "text-anchor", "clip-path", "id"]
+# the content of these is never shown either (a stripped <style> would otherwise leave its rules as text)
+SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+
+
+def safe_html(text: str, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES) -> str:
+    """``text`` with only formatting kept: no script, event handler, style, frame, form or javascript: link."""
+    return bleach.clean(SCRIPT_OR_STYLE.sub("", text), tags=tags, attributes=attributes, strip=True,
+                        strip_comments=True)
+
+
+def _changed(before: str, after: str) -> bool:
+    """Did cleaning take something out (rather than only escape a ``<`` or ``&`` the browser shows as text)?"""
+    return html.unescape(before) != html.unescape(after)
+
+
+class SanitizeTraineeContent(NbGraderPreprocessor):
+    """Script-capable content out of every cell a trainee wrote, before the formgrader shows it to a grader.
+
+    Markdown cells and ``text/html`` and ``text/markdown`` outputs keep their formatting (:func:`safe_html`); an
+    SVG output that holds anything but plain drawing, and every JavaScript output, is removed. Each removal is a
+    finding in the integrity report, named by the cell. Mark schemes, added later, come from the kit.
+    """
+
+    def preprocess(self, nb, resources):
+        notes: list[tuple[int, str]] = []
+        for index, cell in enumerate(nb.cells):
+            where = _grade_id(cell) or f"cell {index + 1}"
+            if cell.cell_type in ("markdown", "raw"):
+                cleaned = safe_html(cell.source)
+                if _changed(cell.source, cleaned):
+                    cell.source = cleaned
+                    notes.append((index, f"{where} (a written answer or text cell) held HTML that could run in "
+                                         "the grader's browser"))
+                continue
+            removed = set()
+            for output in cell.get("outputs", []):
+                data = output.get("data") or {}
+                for mime in list(data):
+                    text = "".join(data[mime]) if isinstance(data[mime], list) else data[mime]
+                    if mime in SCRIPT_MIMES:
+                        del data[mime]
+                        removed.add("a script output")
+                    elif mime in ("text/html", "text/markdown") and isinstance(text, str):
+                        cleaned = safe_html(text)
+                        if _changed(text, cleaned):
+                            data[mime] = cleaned
+                            removed.add("HTML that could run script")
+                    elif mime == "image/svg+xml" and _changed(str(text), safe_html(str(text), SVG_TAGS,
+                                                                                   {"*": SVG_ATTRIBUTES})):
+                        del data[mime]
+                        removed.add("a drawing (SVG) that could run script")
+                if "data" in output and not data:
+                    data["text/plain"] = "[output removed: it could run script in the grader's browser]"
+            if removed:
+                notes.append((index, f"{where} displayed {' and '.join(sorted(removed))}"))
+        code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+        for index, problem in notes:
+            # the report reads findings from code cells: the note goes to the cell itself or the nearest before it
+            holder = max((i for i in code if i <= index), default=code[0] if code else None)
+            if holder is not None:
+                nb.cells[holder].outputs.append(finding_output(problem, "removed before the formgrader shows it"))
+        return nb, resources
 
 class RestoreStrippedMetadata(NbGraderPreprocessor):
     release_root = Unicode("", help="The course's release folder (holds the released notebooks).").tag(config=True)
