@@ -1,6 +1,10 @@
-"""A trainee's HTML or script never runs in the grader's browser: a real submission with script in its written
-answer and in a displayed output, autograded by nbgrader through the kit's pipeline, then its manual-grading page
-fetched over HTTP from the trainer's own formgrader (`frontline grade lab`)."""
+"""What a trainee's cells hold, as graders see it: a real submission autograded by nbgrader through the kit's
+pipeline.
+
+* Script in the written answer and in a displayed output never runs in the grader's browser: the manual-grading
+  page is fetched over HTTP from the trainer's own formgrader (`frontline grade lab`).
+* The note about code that names the grading machinery comes from code, never from words in a comment or string.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,12 @@ DISPLAY = '''
 from IPython.display import HTML, Javascript, display
 display(HTML("<b>Calls this week: 12</b><script>alert('output')</script><img src=y onerror=alert(2)>"))
 display(Javascript("alert('javascript output')"))
+'''
+WORDS = '''# don't judge the caller by the first message
+note = "sys.modules, gc.get_objects and frontline.grading are only words here"
+'''
+REACHES = '''import gc, sys
+loaded = len(sys.modules) + len(gc.get_objects())
 '''
 
 
@@ -77,12 +87,18 @@ def autograded(tmp_path_factory):
         notebook = nbformat.read(make_submission("full", source, release, base / "made"), as_version=4)
         answer = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ANSWER_ID)
         answer.source = ATTACK
-        notebook.cells.append(nbformat.v4.new_code_cell(DISPLAY))
+        notebook.cells += [nbformat.v4.new_code_cell(DISPLAY), nbformat.v4.new_code_cell(WORDS),
+                           nbformat.v4.new_code_cell(REACHES)]
         folder = course.folder("submitted", STUDENT, ASSIGNMENT)
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / f"{ASSIGNMENT}.ipynb")
         _invoke("grade", "autograde", ASSIGNMENT)
         yield course
+
+
+def _integrity(course: Course) -> list[dict[str, str]]:
+    with (course.reports / ASSIGNMENT / "integrity.csv").open(newline="", encoding="utf-8") as handle:
+        return [r for r in csv.DictReader(handle) if r["student"] == STUDENT]
 
 
 def test_autograding_takes_script_out_of_answers_and_outputs_and_reports_it(autograded):
@@ -95,11 +111,16 @@ def test_autograding_takes_script_out_of_answers_and_outputs_and_reports_it(auto
     assert "Calls this week: 12" in outputs  # the ordinary part of the displayed HTML stays
     for trace in ("onerror", "<script", "application/javascript", "javascript output"):
         assert trace not in outputs
-    with (autograded.reports / ASSIGNMENT / "integrity.csv").open(newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["student"] == STUDENT]
+    rows = _integrity(autograded)
     problems = " | ".join(r["problem"] for r in rows)
     assert f"{ANSWER_ID} (a written answer" in problems, rows
     assert re.search(r"cell \d+ displayed HTML that could run script and a script output", problems), rows
+
+
+def test_only_code_that_reaches_for_the_grading_is_noted_not_words_in_comments_or_strings(autograded):
+    named = [r["problem"] for r in _integrity(autograded) if "names the grading itself" in r["problem"]]
+    assert len(named) == 1, named  # the cell of words is not noted; the cell of code is
+    assert named[0].endswith("(gc.get_objects, sys.modules)"), named
 
 
 def test_the_formgraders_grading_page_shows_the_answer_without_the_trainees_script(autograded, repo, tmp_path):
