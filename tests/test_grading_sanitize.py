@@ -38,6 +38,9 @@ from IPython.display import HTML, Javascript, display
 display(HTML("<b>Calls this week: 12</b><script>alert('output')</script><img src=y onerror=alert(2)>"))
 display(Javascript("alert('javascript output')"))
 '''
+TABLE = '''import pandas as pd
+display(pd.DataFrame({"calls": [12, 9]}, index=["Mon", "Tue"]))
+'''
 WORDS = '''# don't judge the caller by the first message
 note = "sys.modules, gc.get_objects and frontline.grading are only words here"
 '''
@@ -87,7 +90,8 @@ def autograded(tmp_path_factory):
         notebook = nbformat.read(make_submission("full", source, release, base / "made"), as_version=4)
         answer = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ANSWER_ID)
         answer.source = ATTACK
-        notebook.cells += [nbformat.v4.new_code_cell(DISPLAY), nbformat.v4.new_code_cell(WORDS),
+        notebook.cells += [nbformat.v4.new_code_cell(DISPLAY), nbformat.v4.new_code_cell(TABLE),
+                           nbformat.v4.new_code_cell(WORDS),
                            nbformat.v4.new_code_cell(REACHES)]
         folder = course.folder("submitted", STUDENT, ASSIGNMENT)
         folder.mkdir(parents=True)
@@ -114,7 +118,9 @@ def test_autograding_takes_script_out_of_answers_and_outputs_and_reports_it(auto
     rows = _integrity(autograded)
     problems = " | ".join(r["problem"] for r in rows)
     assert f"{ANSWER_ID} (a written answer" in problems, rows
-    assert re.search(r"cell \d+ displayed HTML that could run script and a script output", problems), rows
+    displayed = [r["problem"] for r in rows if " displayed " in r["problem"]]
+    assert len(displayed) == 1, displayed  # an ordinary table's styling is taken out without a report
+    assert re.fullmatch(r"cell \d+ displayed HTML that could run script and a script output", displayed[0])
 
 
 def test_only_code_that_reaches_for_the_grading_is_noted_not_words_in_comments_or_strings(autograded):

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import hmac
-import html
 import io
 import os
 import re
@@ -436,16 +435,20 @@ class IsolatedExecute(Execute):
 SCRIPT_MIMES = ("application/javascript", "text/javascript", "application/x-javascript", "application/ecmascript")
 SAFE_TAGS = frozenset(bleach.ALLOWED_TAGS | {
     "p", "br", "hr", "div", "span", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "sub", "sup", "u", "s", "del",
-    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "img"})
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "img", "details", "summary"})
 SAFE_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "acronym": ["title"], "img": ["src", "alt", "title"],
                    "th": ["colspan", "rowspan"], "td": ["colspan", "rowspan"], "table": ["border"]}
 SVG_TAGS = frozenset({"svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text",
-                      "tspan", "defs", "clippath", "title", "desc"})
-SVG_ATTRIBUTES = ["width", "height", "viewbox", "version", "xmlns", "d", "x", "y", "x1", "x2", "y1", "y2", "cx",
-                  "cy", "r", "rx", "ry", "points", "fill", "stroke", "stroke-width", "opacity", "transform",
-                  "font-size", "font-family", "text-anchor", "clip-path", "id"]
+                      "tspan", "defs", "clipPath", "title", "desc"})
+SVG_ATTRIBUTES = {"*": ["width", "height", "viewBox", "version", "xmlns", "d", "x", "y", "x1", "x2", "y1", "y2",
+                        "cx", "cy", "r", "rx", "ry", "points", "fill", "stroke", "stroke-width", "opacity",
+                        "transform", "font-size", "font-family", "text-anchor", "clip-path", "id"]}
 # the content of these is never shown either (a stripped <style> would otherwise leave its rules as text)
 SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+STYLE = re.compile(r"<style\b.*?(?:</style\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+PRESENTATION = ("style", "class")  # taken out too (they could restyle the grader's page), but run no script
+TAG_NAME = re.compile(r"</?\s*([A-Za-z][\w:-]*)")
+SCHEME = re.compile(r"([A-Za-z][\w+.-]*):")
 
 
 def safe_html(text: str, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES) -> str:
@@ -454,17 +457,25 @@ def safe_html(text: str, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES) -> str:
                         strip_comments=True)
 
 
-def _changed(before: str, after: str) -> bool:
-    """Did cleaning take something out (rather than only escape a ``<`` or ``&`` the browser shows as text)?"""
-    return html.unescape(before) != html.unescape(after)
+def _took_out(text: str, cleaned: str, styling: bool = False) -> bool:
+    """Did cleaning take out anything that could run script (or, with ``styling``, restyle the page)? ``text`` as
+    the same parser writes it with everything else allowed is compared with ``cleaned``, so quotes added, a ``<``
+    written as ``&lt;`` and comments do not count, nor, without ``styling``, a table's styling (as every pandas
+    table has)."""
+    everything = bleach.clean(text if styling else STYLE.sub("", text), tags={*TAG_NAME.findall(text)},
+                              attributes=lambda tag, name, value: styling or name not in PRESENTATION,
+                              protocols={*SCHEME.findall(text), *bleach.ALLOWED_PROTOCOLS}, strip=False,
+                              strip_comments=True)
+    return everything != cleaned
 
 
 class SanitizeTraineeContent(NbGraderPreprocessor):
     """Script-capable content out of every cell a trainee wrote, before the formgrader shows it to a grader.
 
-    Markdown cells and ``text/html`` and ``text/markdown`` outputs keep their formatting (:func:`safe_html`); an
-    SVG output that holds anything but plain drawing, and every JavaScript output, is removed. Each removal is a
-    finding in the integrity report, named by the cell. Mark schemes, added later, come from the kit.
+    ``text/html`` and ``text/markdown`` outputs keep their formatting (:func:`safe_html`), SVG outputs their shapes
+    and text; JavaScript outputs are removed. A markdown cell is replaced by its cleaned text only when cleaning
+    takes something out (the cleaned text writes a markdown ``>`` as ``&gt;``). Each removal is a finding in the
+    integrity report, named by the cell. Mark schemes, added later, come from the kit.
     """
 
     def preprocess(self, nb, resources):
@@ -473,10 +484,10 @@ class SanitizeTraineeContent(NbGraderPreprocessor):
             where = _grade_id(cell) or f"cell {index + 1}"
             if cell.cell_type in ("markdown", "raw"):
                 cleaned = safe_html(cell.source)
-                if _changed(cell.source, cleaned):
+                if _took_out(cell.source, cleaned, styling=True):
                     cell.source = cleaned
                     notes.append((index, f"{where} (a written answer or text cell) held HTML that could run in "
-                                         "the grader's browser"))
+                                         "or restyle the grader's page"))
                 continue
             removed = set()
             for output in cell.get("outputs", []):
@@ -486,15 +497,12 @@ class SanitizeTraineeContent(NbGraderPreprocessor):
                     if mime in SCRIPT_MIMES:
                         del data[mime]
                         removed.add("a script output")
-                    elif mime in ("text/html", "text/markdown") and isinstance(text, str):
-                        cleaned = safe_html(text)
-                        if _changed(text, cleaned):
-                            data[mime] = cleaned
-                            removed.add("HTML that could run script")
-                    elif mime == "image/svg+xml" and _changed(str(text), safe_html(str(text), SVG_TAGS,
-                                                                                   {"*": SVG_ATTRIBUTES})):
-                        del data[mime]
-                        removed.add("a drawing (SVG) that could run script")
+                    elif mime in ("text/html", "text/markdown", "image/svg+xml") and isinstance(text, str):
+                        svg = mime == "image/svg+xml"
+                        data[mime] = cleaned = safe_html(text, *((SVG_TAGS, SVG_ATTRIBUTES) if svg else ()))
+                        if _took_out(text, cleaned):
+                            removed.add("a drawing (SVG) that could run script" if svg
+                                        else "HTML that could run script")
                 if "data" in output and not data:
                     data["text/plain"] = "[output removed: it could run script in the grader's browser]"
             if removed:
@@ -506,6 +514,7 @@ class SanitizeTraineeContent(NbGraderPreprocessor):
             if holder is not None:
                 nb.cells[holder].outputs.append(finding_output(problem, "removed before the formgrader shows it"))
         return nb, resources
+
 
 class RestoreStrippedMetadata(NbGraderPreprocessor):
     release_root = Unicode("", help="The course's release folder (holds the released notebooks).").tag(config=True)
