@@ -435,9 +435,22 @@ class IsolatedExecute(Execute):
 SCRIPT_MIMES = ("application/javascript", "text/javascript", "application/x-javascript", "application/ecmascript")
 SAFE_TAGS = frozenset(bleach.ALLOWED_TAGS | {
     "p", "br", "hr", "div", "span", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "sub", "sup", "u", "s", "del",
-    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "img", "details", "summary"})
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "img", "details", "summary", "figure",
+    "figcaption"})
 SAFE_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "acronym": ["title"], "img": ["src", "alt", "title"],
-                   "th": ["colspan", "rowspan"], "td": ["colspan", "rowspan"], "table": ["border"]}
+                   "th": ["colspan", "rowspan", "scope"], "td": ["colspan", "rowspan"], "table": ["border"],
+                   "*": ["role", "aria-label", "lang", "dir"]}
+SAFE_PROTOCOLS = frozenset({*bleach.ALLOWED_PROTOCOLS, "data"})
+
+
+def _safe_attribute(tag: str, name: str, value: str) -> bool:
+    """``SAFE_ATTRIBUTES``, with a ``data:`` address only as an image's picture (a chart the lessons draw)."""
+    if value.strip().lower().startswith("data:") and not (tag == "img" and name == "src"
+                                                          and value.strip().lower().startswith("data:image/")):
+        return False
+    return name in SAFE_ATTRIBUTES.get(tag, ()) or name in SAFE_ATTRIBUTES["*"]
+
+
 SVG_TAGS = frozenset({"svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text",
                       "tspan", "defs", "clipPath", "title", "desc"})
 SVG_ATTRIBUTES = {"*": ["width", "height", "viewBox", "version", "xmlns", "d", "x", "y", "x1", "x2", "y1", "y2",
@@ -451,10 +464,10 @@ TAG_NAME = re.compile(r"</?\s*([A-Za-z][\w:-]*)")
 SCHEME = re.compile(r"([A-Za-z][\w+.-]*):")
 
 
-def safe_html(text: str, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES) -> str:
+def safe_html(text: str, tags=SAFE_TAGS, attributes=_safe_attribute) -> str:
     """``text`` with only formatting kept: no script, event handler, style, frame, form or javascript: link."""
-    return bleach.clean(SCRIPT_OR_STYLE.sub("", text), tags=tags, attributes=attributes, strip=True,
-                        strip_comments=True)
+    return bleach.clean(SCRIPT_OR_STYLE.sub("", text), tags=tags, attributes=attributes, protocols=SAFE_PROTOCOLS,
+                        strip=True, strip_comments=True)
 
 
 def _took_out(text: str, cleaned: str, styling: bool = False) -> bool:
@@ -464,7 +477,7 @@ def _took_out(text: str, cleaned: str, styling: bool = False) -> bool:
     table has)."""
     everything = bleach.clean(text if styling else STYLE.sub("", text), tags={*TAG_NAME.findall(text)},
                               attributes=lambda tag, name, value: styling or name not in PRESENTATION,
-                              protocols={*SCHEME.findall(text), *bleach.ALLOWED_PROTOCOLS}, strip=False,
+                              protocols={*SCHEME.findall(text), *SAFE_PROTOCOLS}, strip=False,
                               strip_comments=True)
     return everything != cleaned
 
