@@ -13,6 +13,7 @@ from frontline.grading.preprocessors import (
     IsolatedExecute,
     RestoreStrippedMetadata,
     SafeOverwriteCells,
+    SanitizeTraineeContent,
 )
 from frontline.hub.exchange import shared_exchange_enabled
 from frontline.kit import configure_exchange
@@ -68,6 +69,7 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.Autograde.autograde_preprocessors = [
     IsolatedExecute,  # nbgrader's Execute in a sandbox, with test cells judged apart from the trainee's code
+    SanitizeTraineeContent,  # nothing a trainee wrote or displayed may run script in the grader's browser
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -79,6 +81,9 @@ c.Autograde.autograde_preprocessors = [
 c.RestoreStrippedMetadata.release_root = str(COURSE / "release")
 c.InsertMarkScheme.rubrics_dir = str(KIT / "grading" / "rubrics")
 c.SafeOverwriteCells.add_missing_cells = True
+
+# The formgrader (on the hub's origin, signed in as the grader) renders outputs through nbconvert's sanitiser too.
+c.HTMLExporter.sanitize_html = True
 
 # Feedback shows results and messages, never the source of (hidden) tests nor the mark schemes.
 c.GenerateFeedback.preprocessors = [

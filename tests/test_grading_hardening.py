@@ -199,7 +199,7 @@ def test_a_submission_with_links_is_not_collected_and_the_earlier_one_stays(grad
     assert not [p for p in submitted.rglob("*") if p.is_symlink()]
     rows = _report(course, "collection.csv", TRAINEE)
     assert {r["file"] for r in rows} == {"notes.txt", "responses/more.json"}, rows
-    assert all("not collected" in r["action"] for r in rows)
+    assert all("not collected" in r["action"] and r["action"].endswith("was collected instead") for r in rows)
     assert any("notes.txt" in line and f"[{TRAINEE}]" in line for line in graded["link_collect"].splitlines())
 
 
@@ -227,6 +227,54 @@ def test_shared_exchange_refuses_a_submission_with_a_link(tmp_path, monkeypatch)
         assert any("notes.txt" in line and f"[{TRAINEE}]" in line for line in output.splitlines())
         assert {r["file"] for r in _report(course, "collection.csv", TRAINEE)} == {"notes.txt",
                                                                                  "responses/more.json"}
+
+
+def _hand_in(course: Course, student: str, stamp: str, uid: int, notebook, link_to: Path | None = None) -> Path:
+    """A folder in the shared exchange's inbound named as ``student``'s hand-in, made by the account ``uid``."""
+    folder = course.exchange / "frontline" / "inbound" / f"{student}+{ASSIGNMENT}+{stamp}+{uid}"
+    folder.mkdir(parents=True)
+    _write(folder, notebook, {})
+    (folder / "timestamp.txt").write_text(stamp, encoding="utf-8")
+    if link_to is not None:
+        (folder / "notes.txt").symlink_to(link_to)
+    for path in [folder, *folder.rglob("*")]:
+        os.lchown(path, uid, uid)
+    return folder
+
+
+def test_a_forged_hand_in_is_reported_under_its_maker_and_each_refusal_says_what_was_collected(tmp_path,
+                                                                                                monkeypatch):
+    """Separate accounts on a shared exchange: mallory makes folders named as victim's (one with a link); carol
+    hands in with a link and then cleanly; dave only with a link."""
+    owners = tmp_path / "owners"
+    accounts = {"victim": 42001, "mallory": 42002, "carol": 42003, "dave": 42004}
+    owners.write_text("".join(f"{uid} {name}\n" for name, uid in accounts.items()), encoding="utf-8")
+    monkeypatch.setenv("FRONTLINE_EXCHANGE_SHARED", "1")
+    monkeypatch.setenv("FRONTLINE_EXCHANGE_OWNERS", str(owners))
+    with course_environment(tmp_path, REPO):
+        course, full = _release(tmp_path)
+        early, middle, late = (f"2026-11-30 10:{m}:00.000000 UTC" for m in ("00", "20", "40"))
+        _hand_in(course, "victim", early, accounts["victim"], full)
+        _hand_in(course, "victim", middle, accounts["mallory"], full, link_to=SOURCE)
+        _hand_in(course, "victim", late, accounts["mallory"], full)
+        _hand_in(course, "carol", early, accounts["carol"], full, link_to=SOURCE)
+        _hand_in(course, "carol", middle, accounts["carol"], full)
+        _hand_in(course, "dave", early, accounts["dave"], full, link_to=SOURCE)
+        _invoke("grade", "collect", ASSIGNMENT)
+        assert (course.folder("submitted", "victim", ASSIGNMENT) / "timestamp.txt").read_text() == early
+        assert (course.folder("submitted", "carol", ASSIGNMENT) / "timestamp.txt").read_text() == middle
+        assert not course.folder("submitted", "dave", ASSIGNMENT).exists()
+        assert _report(course, "collection.csv", "victim") == []  # nothing blames the student the folders name
+        forged = _report(course, "collection.csv", "mallory")
+        assert sorted(r["problem"] for r in forged) == [
+            "a folder handed in at 2026-11-30 10:20 UTC in the name of victim, made by mallory",
+            "a folder handed in at 2026-11-30 10:40 UTC in the name of victim, made by mallory"], forged
+        assert all("not collected" in r["action"] for r in forged)
+        (carol,) = _report(course, "collection.csv", "carol")
+        assert carol["file"] == "notes.txt"
+        assert carol["action"].endswith("the later hand-in of 2026-11-30 10:20 UTC, without links, was collected")
+        (dave,) = _report(course, "collection.csv", "dave")
+        assert dave["action"].endswith("no hand-in of this student was collected"), dave
 
 
 # ---- an LMS download in folders -------------------------------------------------------------------------------

@@ -363,25 +363,56 @@ def collect_exchange(course: Course, assignment: str) -> Collection:
 
 
 def refused_in_exchange(course: Course, assignment: str) -> list[Issue]:
-    """The submissions in the exchange that collect refuses for holding a link or another non-regular file
-    (see :class:`frontline.hub.exchange.LinkRefusingCollect`), one entry per such file."""
+    """The hand-ins in the exchange that collect refuses, as it refuses them (see :mod:`frontline.hub.exchange`).
+
+    * On a shared exchange, a folder not made by the student its name claims is reported under the account that
+      made it (the same owner check as :class:`~frontline.hub.exchange.OwnerCheckedCollect`), never under the
+      student it names.
+    * A hand-in holding a link or another non-regular file gets one entry per such file, under its student, saying
+      which of that student's hand-ins was collected instead: a later clean one, an earlier one, or none.
+    """
     from nbgrader.utils import parse_utc
 
     from frontline.grading.course import COURSE_ID
+    from frontline.hub.exchange import owner_name, shared_exchange_enabled
 
     inbound = course.exchange / COURSE_ID / "inbound"
-    issues = []
+    shared = shared_exchange_enabled()
+    handins = []  # (folder, student named, account that made it, time handed in, files that are not regular)
     for folder in sorted(inbound.glob(f"*+{assignment}+*")) if inbound.is_dir() else []:
         student, _, rest = folder.name.partition(f"+{assignment}+")
-        handed_in = rest.rsplit("+", 1)[0]
+        stamp = rest.rsplit("+", 1)[0]
         try:
+            uid = folder.lstat().st_uid
             special = special_entries(folder) if folder.is_dir() and not folder.is_symlink() else [folder.name]
-        except OSError:
+            time = parse_utc(stamp) if stamp else None
+        except (OSError, ValueError):
             continue
+        maker = (owner_name(uid) or f"the account with user id {uid}") if shared else student
+        handins.append((folder, student, maker, time, special))
+    # what collect takes of each student: their latest own hand-in holding only regular files
+    collected: dict[str, datetime | None] = {}
+    for _, student, maker, time, special in sorted(handins, key=lambda h: (h[3] is not None, h[3] or 0)):
+        if maker == student and not special:
+            collected[student] = time
+    issues = []
+    for folder, student, maker, time, special in handins:
+        when = f"handed in at {time:%Y-%m-%d %H:%M} UTC" if time else "handed in"
+        if maker != student:
+            issues.append(Issue(assignment, maker, folder.name, f"a folder {when} in the name of {student}, made "
+                                f"by {maker}", f"not collected: nothing of it counts as {student}'s work"))
+            continue
+        if student not in collected:
+            instead = "no hand-in of this student was collected"
+        elif collected[student] is None or time is None:
+            instead = "another hand-in of this student, without links, was collected"
+        else:
+            at = f"{collected[student]:%Y-%m-%d %H:%M} UTC"
+            instead = (f"the later hand-in of {at}, without links, was collected" if collected[student] > time
+                       else f"the earlier hand-in of {at} was collected instead")
         for name in special:
-            with_time = f"handed in at {parse_utc(handed_in):%Y-%m-%d %H:%M} UTC" if handed_in else "handed in"
-            issues.append(Issue(assignment, student, name, f"the submission {with_time} holds {name}, a link or "
+            issues.append(Issue(assignment, student, name, f"the submission {when} holds {name}, a link or "
                                 "special file rather than a regular file",
-                                "that submission was not collected (a link could reach the trainer's files); "
-                                "an earlier one without links, if any, was"))
+                                f"that submission was not collected (a link could reach the trainer's files); "
+                                f"{instead}"))
     return issues
