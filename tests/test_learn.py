@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -403,7 +404,8 @@ def run_cell(source: str, namespace: dict) -> str:
             value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
             if value is not None:
                 print(repr(value))
-    shown = [out.getvalue()]
+    # a picture's encoded bytes are not something the trainee reads (its alt text and table are, and stay)
+    shown = [re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "data:", out.getvalue())]
     for number in plt.get_fignums():
         figure = plt.figure(number)
         shown += [text.get_text() for text in figure.findobj(matplotlib.text.Text)]
