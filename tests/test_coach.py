@@ -129,6 +129,9 @@ def test_paste_button_shows_the_text_box(tmp_path, monkeypatch):
     coach = ReplyCoach("reply-parcel", RULES, tmp_path)
     coach.paste_button.click()
     assert coach.paste_box_shown
+    # The text reaches the kernel as a whole when the box loses focus, so "Check this text" pressed straight after
+    # typing checks every word typed (per-key updates could still be queued behind the button press).
+    assert coach.text_box.continuous_update is False
 
 
 def test_every_control_is_labelled(tmp_path):

@@ -48,8 +48,10 @@ class ReplyCoach(w.VBox):
                                            layout=w.Layout(width="auto"))
         self.paste_button = w.Button(description="Paste my reply instead", icon="paste",
                                      tooltip="Show a box to paste the reply into", layout=w.Layout(width="auto"))
+        # The box sends its text when it loses focus, not per key: per-key updates queue behind each other, so a
+        # quick Tab and Enter could check the text as it stood a few keys earlier.
         self.text_box = w.Textarea(description="Your reply:", placeholder="Paste or type your reply here",
-                                   style={"description_width": "initial"},
+                                   continuous_update=False, style={"description_width": "initial"},
                                    layout=w.Layout(width="100%", height="8em"))
         self.check_text_button = w.Button(description="Check this text", icon="check",
                                           tooltip="Show the checklist for the text in the box",
