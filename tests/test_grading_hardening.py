@@ -157,7 +157,10 @@ def graded(tmp_path_factory):
             folder = course.folder("submitted", student, ASSIGNMENT)
             folder.mkdir(parents=True)
             _write(folder, notebook, records)
-        (course.folder("submitted", "sandbox_linker", ASSIGNMENT) / "notes.txt").symlink_to(SOURCE)
+        linker = course.folder("submitted", "sandbox_linker", ASSIGNMENT)
+        (linker / "notes.txt").symlink_to(SOURCE)
+        (linker / "responses" / "key.json").symlink_to(SOURCE)
+        os.mkfifo(linker / "pipe")  # nbgrader's copy of the other files would stop at it
 
         output = _invoke("grade", "all", ASSIGNMENT, "--no-collect", "--jobs", "2")
         yield {"course": course, "base": base, "first": first, "later": later, "first_collect": first_collect,
@@ -211,7 +214,17 @@ def test_a_link_placed_in_submitted_never_reaches_the_sandbox(graded):
     for secret in ("BEGIN HIDDEN TESTS", "mark_scenario"):
         assert secret not in outputs and secret not in _feedback(course, "sandbox_linker")
     rows = _report(course, "integrity.csv", "sandbox_linker")
-    assert any(r["file"] == "notes.txt" and "link" in r["problem"] for r in rows), rows
+    assert {r["file"] for r in rows if "link" in r["problem"]} >= {"notes.txt", "responses/key.json", "pipe"}, rows
+    # nbgrader copies a submission's other files into autograded/ and feedback/ following links: none may stay
+    for stage in ("autograded", "feedback"):
+        for path in course.folder(stage, "sandbox_linker", ASSIGNMENT).rglob("*"):
+            assert not path.is_symlink(), path
+            if path.is_file() and path.suffix != ".ipynb":
+                assert "BEGIN HIDDEN TESTS" not in path.read_text(errors="replace"), path
+    aside = course.folder("submitted", "sandbox_linker", f".{ASSIGNMENT}.set-aside")
+    assert (aside / "notes.txt").is_symlink() and (aside / "responses" / "key.json").is_symlink()
+    assert (aside / "pipe").is_fifo(), "kept, not lost"
+    assert any("set-aside/notes.txt" in r["action"] for r in rows), rows
 
 
 def test_shared_exchange_refuses_a_submission_with_a_link(tmp_path, monkeypatch):

@@ -176,3 +176,27 @@ def test_two_lms_accounts_for_one_student_are_refused(grading_kit: KitPaths, tmp
     assert "2 LMS accounts (501, 599) match this student" in output
     assert not Course.open(grading_kit).folder("submitted", "jane", ASSIGNMENT).exists()
     assert json.dumps(output)  # printable
+
+
+def test_records_flattened_by_canvas_go_back_into_their_folder(grading_kit: KitPaths, tmp_path: Path):
+    """Canvas keeps no folders: a trainee uploads the notebook and each graded answer's record file beside it."""
+    from frontline.responses import record_path
+
+    assignment = "fl_03_diagnosis_call"
+    records = sorted((REPO / "grading" / "model_records" / assignment).glob("*.json"))
+    assert records, "the exercise has graded answers kept as records"
+    notebook = (REPO / "exercises" / assignment / f"{assignment}.ipynb").read_bytes()
+    download = {f"leejo_701_9001_{assignment}.ipynb": (notebook, ON_TIME),
+                **{f"leejo_701_9001_{path.name}": (path.read_bytes(), ON_TIME) for path in records},
+                "leejo_701_9001_notes.json": (b"{}", ON_TIME)}  # not a record: stays where it was
+    result = CliRunner().invoke(cli, ["grade", "collect", assignment, "--from",
+                                      str(_zip(tmp_path / "canvas.zip", download))])
+    assert result.exit_code == 0, result.output
+    folder = Course.open(grading_kit).folder("submitted", "701", assignment)
+    for path in records:  # exactly where the marking reads each item's record
+        assert record_path(path.stem, folder).read_bytes() == path.read_bytes()
+        assert not (folder / path.name).exists()
+    assert (folder / "notes.json").exists()
+    with (Course.open(grading_kit).reports / assignment / "collection.csv").open(newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["student"] == "701"]
+    assert {row["action"] for row in rows} == {f"saved as responses/{path.name}" for path in records}

@@ -35,7 +35,8 @@ from pathlib import Path, PurePosixPath
 
 from frontline.grading.course import Course
 from frontline.grading.files import special_entries
-from frontline.grading.integrity import Issue, write_report
+from frontline.grading.integrity import Issue, grade_ids_of, write_report
+from frontline.responses import RESPONSES_FOLDER
 
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store"}
 CANVAS = re.compile(r"^(?P<name>[a-z0-9-]+?)(?P<late>_LATE)?_(?P<id>\d+)_(?P<submission>\d+)_(?P<file>.+)$")
@@ -184,6 +185,9 @@ def import_lms(course: Course, assignment: str, source: Path, roster_path: Path 
     """
     roster = read_roster(roster_path) if roster_path else None
     expected = course.notebook_names(assignment)
+    # graded items whose answer is a record file (responses/<item>.json): an LMS that keeps no folders hands
+    # those files over beside the notebook, where the marking would not find them
+    record_ids = {i for name in expected for i in grade_ids_of(course.kit.exercises / assignment / f"{name}.ipynb")}
     collection = Collection()
     with tempfile.TemporaryDirectory(prefix="frontline-lms-") as scratch:
         root, times = _unpack(source, Path(scratch))
@@ -224,7 +228,7 @@ def import_lms(course: Course, assignment: str, source: Path, roster_path: Path 
                         f"{len(keys)} LMS accounts ({', '.join(k[1] for k in keys)}) match this student",
                         "none imported; add the LMS id (lms_id) to the roster"))
                 continue
-            _take(course, assignment, student, entries, expected, collection, dry_run)
+            _take(course, assignment, student, entries, expected, collection, dry_run, record_ids)
     if roster is not None:
         for row in roster:
             if row["student_id"] not in collection.students and not any(
@@ -239,7 +243,7 @@ def import_lms(course: Course, assignment: str, source: Path, roster_path: Path 
 
 
 def _take(course: Course, assignment: str, student: str, entries: list[Entry], expected: list[str],
-          collection: Collection, dry_run: bool) -> None:
+          collection: Collection, dry_run: bool, record_ids: frozenset[str] | set[str] = frozenset()) -> None:
     """Choose the files of one student's submission and save them, unless that would replace anything."""
     chosen: dict[str, Path] = {}
     issues: list[Issue] = []
@@ -275,6 +279,10 @@ def _take(course: Course, assignment: str, student: str, entries: list[Entry], e
             issues.append(Issue(assignment, student, entry.relative, "a file name that leads out of the "
                                 "submission folder", "not imported"))
             continue
+        if len(place.parts) == 1 and place.suffix == ".json" and place.stem in record_ids:
+            place = PurePosixPath(RESPONSES_FOLDER, place.name)
+            issues.append(Issue(assignment, student, entry.relative, "a graded answer's record outside its "
+                                f"{RESPONSES_FOLDER} folder (the upload kept no folders)", f"saved as {place}"))
         name = place.as_posix()
         if name in chosen:
             first = saved_from[name].relative if name in saved_from else f"the graded notebook {name}"

@@ -2,14 +2,17 @@
 
 Before grading, :func:`inspect_submission` compares each submitted notebook with the released one and fixes
 what can be fixed without losing anything (a corrupt file is set aside under a new name so nbgrader grades it as
-missing; a misnamed notebook is copied to the expected name). After grading, :func:`inspect_autograded` notes
-cells that timed out. Every finding is an :class:`Issue` naming the file and what was wrong.
+missing; a misnamed notebook is copied to the expected name; a link or other special file is moved out of the
+submission, because nbgrader's copy into ``autograded/`` and ``feedback/`` would follow a link to its target).
+After grading, :func:`inspect_autograded` notes cells that timed out. Every finding is an :class:`Issue` naming
+the file and what was wrong.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -20,7 +23,7 @@ from frontline.grading.files import special_entries
 
 CORRUPT_SUFFIX = ".corrupt"
 OTHER_ASSIGNMENT_SUFFIX = ".other-assignment"
-LINK_SUFFIX = ".link"
+SET_ASIDE_SUFFIX = ".set-aside"  # beside the submission: <student>/.<assignment>.set-aside/
 TIMEOUT_ERRORS = {"CellTimeoutError", "KeyboardInterrupt"}
 
 
@@ -71,6 +74,40 @@ def _belongs_elsewhere(path: Path, mine: set[str], others: dict[str, set[str]]) 
     return best
 
 
+def set_aside_folder(folder: Path) -> Path:
+    """Where links and special files of the submission ``folder`` are kept: beside it, where nbgrader never looks."""
+    return folder.parent / f".{folder.name}{SET_ASIDE_SUFFIX}"
+
+
+def _set_aside_special_entries(folder: Path, assignment: str, student: str) -> list[Issue]:
+    """Move every link, pipe, socket or device out of the submission, keeping it (the link itself, not its target).
+
+    nbgrader copies a submission's other files into ``autograded/`` and then ``feedback/`` with a copy that follows
+    links (a link to the trainer's answer key would become a copy of it) and that blocks on a pipe, so such entries
+    must not stay in the folder at all, whatever their name.
+    """
+    aside = set_aside_folder(folder)
+    issues = []
+    for name in special_entries(folder):
+        kept = aside / name
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).replace(kept)  # a rename moves the link itself and never opens what it points to
+        where = f"kept in {kept.relative_to(folder.parent.parent).as_posix()}"
+        graded = ("not graded: 0 points for it" if name.endswith(".ipynb") and "/" not in name
+                  else "not given to the grader")
+        issues.append(Issue(assignment, student, name, "a link or special file, not a regular file (a link "
+                            "could reach the trainer's files)", f"{graded}; {where}"))
+    earlier = {i.file for i in issues}
+    for here, folders, files in os.walk(aside):  # set aside on an earlier run: report it again (links not followed)
+        for entry in sorted(folders + files):
+            path = Path(here) / entry
+            name = path.relative_to(aside).as_posix()
+            if name not in earlier and (path.is_symlink() or not path.is_dir()):
+                issues.append(Issue(assignment, student, name, "a link or special file (set aside earlier)",
+                                    f"not graded; kept in {path.relative_to(folder.parent.parent).as_posix()}"))
+    return issues
+
+
 def inspect_submission(folder: Path, assignment: str, student: str, released: dict[str, Path],
                        sources: dict[str, Path] | None = None,
                        other_assignments: dict[str, set[str]] | None = None) -> list[Issue]:
@@ -83,12 +120,7 @@ def inspect_submission(folder: Path, assignment: str, student: str, released: di
     others = other_assignments or {}
     mine = {i for path in released.values() for i in grade_ids_of(path)}
     issues: list[Issue] = []
-    for name in special_entries(folder):
-        action = "not given to the grading sandbox (a link could reach the trainer's files)"
-        if name.endswith(".ipynb") and "/" not in name:  # nbgrader would grade what the link names
-            (folder / name).replace(folder / f"{name}{LINK_SUFFIX}")
-            action = f"not graded: 0 points for it; kept as {name}{LINK_SUFFIX}"
-        issues.append(Issue(assignment, student, name, "a link or special file, not a regular file", action))
+    issues += _set_aside_special_entries(folder, assignment, student)
     found = {p.stem: p for p in folder.glob("*.ipynb")}
     for name, path in list(found.items()):
         elsewhere = _belongs_elsewhere(path, mine, others)
