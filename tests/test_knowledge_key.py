@@ -264,3 +264,30 @@ def test_absolute_word_pick_rates_count_ties_as_a_random_pick():
         ("Ask first.", ["Ask later.", "Do not ask."]),              # no absolute word: a random pick
     ])
     assert rates == pytest.approx({"avoid": (1 + 0 + 1 / 3) / 3, "seek": (0 + 1 + 1 / 3) / 3})
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_picking_by_position_scores_about_chance_in_each_form(content, form):
+    """The right option used to be b in 16 of the 35 pre items and a in 16 of the 35 post ones: always clicking
+    that place scored 46%, where chance is 33%."""
+    items, keys = content
+    mine = [i for i in items if i.form == form]
+    for place in range(max(len(i.option_ids) for i in mine)):
+        hits = sum(len(i.option_ids) > place and keys[i.id].answer == i.option_ids[place] for i in mine)
+        print(f"{form}: always picking option {place + 1} scores {hits / len(mine):.0%}")
+        assert hits / len(mine) <= MAX_LENGTH_PICK_RATE, (form, place + 1)
+
+
+def test_only_the_right_options_why_says_right(content):
+    """The feedback reads the why of the chosen option and of the right one: a wrong option's why that opened
+    "Right in substance" or "Possible in part" told a trainee who lost the point that they were right."""
+    items, keys = content
+    conceding = ("right", "correct", "possible", "partly", "usually", "sometimes")
+    for item in items:
+        key = keys[item.id]
+        for option, why in key.why.items():
+            first = why.split()[0].strip(":;,.").lower()
+            if option == key.answer:
+                assert first == "right", (item.id, option, why)
+            else:
+                assert first not in conceding, (item.id, option, why)
