@@ -44,6 +44,9 @@ display(pd.DataFrame({"calls": [12, 9]}, index=["Mon", "Tue"]))
 WORDS = '''# don't judge the caller by the first message
 note = "sys.modules, gc.get_objects and frontline.grading are only words here"
 '''
+PLAIN_STUDENT = "placeholder_trainee"
+PLAIN = ("Dear <customer name>, I'm sorry the report went out wrong.\n\n> the totals were doubled\n\n"
+         "I will send the corrected one by noon (see <https://example.com/help>, press <kbd>F5</kbd>).\n\n<your name>")
 REACHES = '''import gc, sys
 loaded = len(sys.modules) + len(gc.get_objects())
 '''
@@ -96,13 +99,32 @@ def autograded(tmp_path_factory):
         folder = course.folder("submitted", STUDENT, ASSIGNMENT)
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / f"{ASSIGNMENT}.ipynb")
+        # an ordinary written reply with placeholders in angle brackets, as replies are often drafted
+        plain = nbformat.read(make_submission("full", source, release, base / "made-plain"), as_version=4)
+        next(c for c in plain.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ANSWER_ID).source = PLAIN
+        folder = course.folder("submitted", PLAIN_STUDENT, ASSIGNMENT)
+        folder.mkdir(parents=True)
+        nbformat.write(plain, folder / f"{ASSIGNMENT}.ipynb")
         _invoke("grade", "autograde", ASSIGNMENT)
         yield course
 
 
-def _integrity(course: Course) -> list[dict[str, str]]:
+def _integrity(course: Course, student: str = STUDENT) -> list[dict[str, str]]:
     with (course.reports / ASSIGNMENT / "integrity.csv").open(newline="", encoding="utf-8") as handle:
-        return [r for r in csv.DictReader(handle) if r["student"] == STUDENT]
+        return [r for r in csv.DictReader(handle) if r["student"] == student]
+
+
+def _answer(course: Course, student: str) -> str:
+    notebook = nbformat.read(course.folder("autograded", student, ASSIGNMENT) / f"{ASSIGNMENT}.ipynb", as_version=4)
+    return next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ANSWER_ID).source
+
+
+def test_placeholders_in_a_written_reply_stay_as_typed_and_are_not_reported(autograded):
+    answer = _answer(autograded, PLAIN_STUDENT)
+    # only the "<" of a tag the page would not show is written as text: the words and the markdown stay
+    assert answer == (PLAIN.replace("<customer", "&lt;customer").replace("<your", "&lt;your")
+                      .replace("<https", "&lt;https"))
+    assert not [r for r in _integrity(autograded, PLAIN_STUDENT) if "HTML" in r["problem"]]
 
 
 def test_autograding_takes_script_out_of_answers_and_outputs_and_reports_it(autograded):
@@ -134,8 +156,10 @@ def test_the_formgraders_grading_page_shows_the_answer_without_the_trainees_scri
     with frontline_server(["grade", "lab"], repo, tmp_path, 20888, token,
                           FRONTLINE_COURSE=str(autograded.root)) as (base, _, _):
         _, listing = _get(f"{base}/formgrader/api/submitted_notebooks/{ASSIGNMENT}/{ASSIGNMENT}", token)
-        (submission,) = [s for s in json.loads(listing) if s["student"] == STUDENT]
-        status, page = _get(f"{base}/formgrader/submissions/{submission['id']}/", token)
+        submissions = {s["student"]: s["id"] for s in json.loads(listing)}
+        status, page = _get(f"{base}/formgrader/submissions/{submissions[STUDENT]}/", token)
+        _, plain_page = _get(f"{base}/formgrader/submissions/{submissions[PLAIN_STUDENT]}/", token)
+    assert "Dear &lt;customer name&gt;," in plain_page and "&lt;your name&gt;" in plain_page  # shown as typed
     assert status == 200
     assert ORDINARY in page and "Calls this week: 12" in page
     found = ScriptFinder(page)

@@ -436,7 +436,14 @@ SCRIPT_MIMES = ("application/javascript", "text/javascript", "application/x-java
 SAFE_TAGS = frozenset(bleach.ALLOWED_TAGS | {
     "p", "br", "hr", "div", "span", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "sub", "sup", "u", "s", "del",
     "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "img", "details", "summary", "figure",
-    "figcaption"})
+    "figcaption", "kbd", "mark", "small"})
+# Tags that can run script, load something or take input: written as text when a trainee's answer holds them, and
+# reported. Any other unknown tag is a trainee's placeholder ("Dear <customer name>"): written as text, unreported.
+ACTIVE_TAGS = frozenset({
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "input", "button",
+    "textarea", "select", "link", "meta", "base", "svg", "math", "template", "noscript", "audio", "video",
+    "source", "portal", "xmp", "noembed", "noframes", "plaintext", "html", "head", "body"})
+UNKNOWN_TAG = re.compile(r"<(/?\s*)([A-Za-z][\w:.@+-]*)")
 SAFE_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "acronym": ["title"], "img": ["src", "alt", "title"],
                    "th": ["colspan", "rowspan", "scope"], "td": ["colspan", "rowspan"], "table": ["border"],
                    "*": ["role", "aria-label", "lang", "dir"]}
@@ -482,13 +489,33 @@ def _took_out(text: str, cleaned: str, styling: bool = False) -> bool:
     return everything != cleaned
 
 
+def unknown_tags_as_text(text: str) -> tuple[str, set[str]]:
+    """``text`` with the ``<`` of every tag outside ``SAFE_TAGS`` written as ``&lt;``, so it shows as typed; and
+    the active ones among them (``ACTIVE_TAGS``).
+
+    Only that one character changes, so the rest of the markdown (a ``>`` quote, ``**bold**``) stays as written.
+    """
+    active: set[str] = set()
+
+    def escape(match: re.Match) -> str:
+        name = match.group(2).lower()
+        if name in SAFE_TAGS:
+            return match.group(0)
+        if name.rstrip(":") in ACTIVE_TAGS:
+            active.add(name)
+        return "&lt;" + match.group(0)[1:]
+
+    return UNKNOWN_TAG.sub(escape, text), active
+
+
 class SanitizeTraineeContent(NbGraderPreprocessor):
     """Script-capable content out of every cell a trainee wrote, before the formgrader shows it to a grader.
 
     ``text/html`` and ``text/markdown`` outputs keep their formatting (:func:`safe_html`), SVG outputs their shapes
-    and text; JavaScript outputs are removed. A markdown cell is replaced by its cleaned text only when cleaning
-    takes something out (the cleaned text writes a markdown ``>`` as ``&gt;``). Each removal is a finding in the
-    integrity report, named by the cell. Mark schemes, added later, come from the kit.
+    and text; JavaScript outputs are removed. In a markdown cell, a tag the formgrader would not show (a trainee's
+    "<customer name>") is written as text; the cell is replaced by its cleaned text only when it holds something
+    that could run script or restyle the page (the cleaned text writes a markdown ``>`` as ``&gt;``). Each removal
+    is a finding in the integrity report, named by the cell. Mark schemes, added later, come from the kit.
     """
 
     def preprocess(self, nb, resources):
@@ -496,11 +523,14 @@ class SanitizeTraineeContent(NbGraderPreprocessor):
         for index, cell in enumerate(nb.cells):
             where = _grade_id(cell) or f"cell {index + 1}"
             if cell.cell_type in ("markdown", "raw"):
-                cleaned = safe_html(cell.source)
-                if _took_out(cell.source, cleaned, styling=True):
+                as_text, active = unknown_tags_as_text(cell.source)
+                cleaned = safe_html(as_text)
+                if active or _took_out(as_text, cleaned, styling=True):
                     cell.source = cleaned
                     notes.append((index, f"{where} (a written answer or text cell) held HTML that could run in "
                                          "or restyle the grader's page"))
+                else:
+                    cell.source = as_text  # placeholders such as <customer name> show as typed
                 continue
             removed = set()
             for output in cell.get("outputs", []):
