@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import grp
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import replace
@@ -15,9 +18,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from traitlets.config import Config
 
 from frontline.grading.course import prepare_course_folder
+from frontline.hub import setup as hub_setup
+from frontline.hub.cli import hub as hub_cli
 from frontline.hub.config import TRAINER_CONFIG, configure
 from frontline.hub.formgrader_service import answer_first_check
 from frontline.hub.live_service import DeferredApp, prefixed_room_page, prefixed_room_script
@@ -144,6 +150,56 @@ def test_setup_refuses_a_system_account_made_after_the_cohort_file_was_read(tmp_
         assert not (tmp_path / "state").exists()
     finally:
         subprocess.run(["userdel", late], capture_output=True)
+
+
+def _require_root(why: str) -> None:
+    if os.geteuid() != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"{why}: run the hub tests as root")
+        pytest.skip(f"{why}: run as root")
+
+
+def test_setup_takes_a_removed_trainer_out_of_the_answer_keys_group(tmp_path, monkeypatch):
+    """Run twice, the second time without one trainer: that trainer can no longer read the answer keys."""
+    _require_root("setup creates Linux accounts and a group")
+    tag = "fl" + secrets.token_hex(3)
+    group, tina, tom, grader = f"{tag}keys", f"{tag}tina", f"{tag}tom", f"{tag}grader"
+    monkeypatch.setattr(hub_setup, "TRAINERS_LINUX_GROUP", group)  # not the machine's real trainers' group
+    base = Path(tempfile.mkdtemp(prefix="frontline-setup-", dir="/tmp"))
+    os.chmod(base, 0o755)  # reachable by the test accounts, so the folder's own mode decides
+    kit = base / "kit"
+    (kit / "exercises").mkdir(parents=True)
+    (kit / "exercises" / "key.txt").write_text("the model answer\n")
+    for folder in ("grading", "notebooks", "data"):
+        (kit / folder).mkdir()
+    monkeypatch.setenv("FRONTLINE_KIT", str(kit))
+    cohort = base / "cohort.yaml"
+
+    def setup(trainers: list[str]) -> str:
+        cohort.write_text(f"cohort: keys\ntrainers: {trainers}\nstate_dir: {base / 'state'}\ngrader: {grader}\n")
+        result = CliRunner().invoke(hub_cli, ["setup", str(cohort)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def can_read_keys(name: str) -> bool:
+        return subprocess.run(["runuser", "-u", name, "--", "cat", str(kit / "exercises" / "key.txt")],
+                              capture_output=True).returncode == 0
+
+    try:
+        first = setup([tina, tom])
+        assert "no longer trainers" not in first
+        assert set(grp.getgrnam(group).gr_mem) == {tina, tom, grader}
+        assert can_read_keys(tom)
+        second = setup([tina])
+        assert f"no longer trainers, so no longer able to read the answer keys: {tom} " in second
+        assert set(grp.getgrnam(group).gr_mem) == {tina, grader}
+        assert not can_read_keys(tom) and can_read_keys(tina)
+        assert "no longer trainers" not in setup([tina])  # nobody left to remove
+    finally:
+        for name in (tina, tom, grader):
+            subprocess.run(["userdel", "--remove", name], capture_output=True)
+        subprocess.run(["groupdel", group], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_course_config_replaces_a_planted_link_and_leaves_its_target_alone(tmp_path):

@@ -31,12 +31,15 @@ def hub() -> None:
 @click.option("--no-accounts", is_flag=True, help="Do not create missing Linux accounts (they must exist).")
 def setup_cmd(cohort_file: Path, no_accounts: bool) -> None:
     """Create the cohort's accounts, the course's grader account and folder, and the shared exchange (run as root)."""
-    from frontline.hub.setup import prepare_cohort
+    from frontline.hub.setup import TRAINERS_LINUX_GROUP, prepare_cohort
 
     settings = _settings(cohort_file)
-    created = prepare_cohort(settings, find_kit_root(), create_accounts=not no_accounts)
+    created, removed = prepare_cohort(settings, find_kit_root(), create_accounts=not no_accounts)
     click.echo(f"✔ cohort {settings.cohort}: {len(settings.everyone)} people"
                + (f" ({len(created)} new accounts: {', '.join(created)})" if created else ""))
+    if removed:
+        click.echo(f"  no longer trainers, so no longer able to read the answer keys: {', '.join(removed)} "
+                   f"(removed from the Linux group {TRAINERS_LINUX_GROUP})")
     click.echo(f"  course {settings.course} (grader account {settings.grader_account}); exchange {settings.exchange}")
     click.echo(f"  start the hub with: frontline hub serve {cohort_file}")
 
