@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import grp
 import os
+import pwd
 import secrets
 import shutil
 import socket
@@ -33,7 +34,7 @@ from frontline.hub.settings import (
     default_grader,
     load_settings,
     parse_size,
-    people_uid_range,
+    people_uid_min,
     refuse_system_account,
 )
 from frontline.hub.setup import prepare_cohort
@@ -102,7 +103,7 @@ def test_grader_field(tmp_path):
     # the machine's own accounts: setup would give them the course or the trainers' group
     (("idle_timeout: 900", "idle_timeout: 900\ngrader: root"), "field 'grader': 'root' is a system account"),
     (("idle_timeout: 900", "idle_timeout: 900\ngrader: daemon"), "field 'grader': 'daemon' is a system account"),
-    (("trainers: [tina]", "trainers: [root]"), "field 'trainers': 'root' is a system account of this machine (uid 0)"),
+    (("trainers: [tina]", "trainers: [root]"), "field 'trainers': 'root' is a system account of this machine (uid 0"),
     (("trainees: [ann, bob]", "trainees: [ann, nobody]"), "field 'trainees': 'nobody' is a system account"),
     (("facilitators: [fay]", "facilitators: [daemon]"), "field 'facilitators': 'daemon' is a system account"),
     (("idle_timeout: 900", "idle_timeout: 900\nadmins: [root]"), "field 'admins': 'root' is a system account"),
@@ -114,14 +115,45 @@ def test_cohort_file_errors_name_the_file_and_field(tmp_path, change, expected):
     assert str(path) in str(error.value) and expected in str(error.value)
 
 
-def test_people_uid_range_comes_from_login_defs(tmp_path):
+def test_people_uid_min_comes_from_login_defs(tmp_path):
     login_defs = tmp_path / "login.defs"
     login_defs.write_text("# comment\nUID_MIN\t\t 2000\nUID_MAX 3000\nGID_MIN 100\n")
-    assert people_uid_range(login_defs) == (2000, 3000)
-    assert people_uid_range(tmp_path / "missing") == (1000, 60000)
+    assert people_uid_min(login_defs) == 2000
+    assert people_uid_min(tmp_path / "missing") == 1000
     refuse_system_account("no-such-account-here", "f.yaml", "trainees", login_defs)  # setup will create it
-    with pytest.raises(HubSettingsError, match=r"f.yaml: field 'grader': 'daemon' .* \(uid 1\).*\(uid 2000 to 3000"):
+    with pytest.raises(HubSettingsError, match=r"f.yaml: field 'grader': 'daemon' is a system account of this machine "
+                       rf"\(uid 1, below UID_MIN 2000 in {login_defs}, the uids the system's own services use\); "
+                       r"use the name of a person's account \(uid 2000 or above\)"):
         refuse_system_account("daemon", "f.yaml", "grader", login_defs)
+    with pytest.raises(HubSettingsError, match=r"'root' is a system account of this machine \(uid 0, the admin"):
+        refuse_system_account("root", "f.yaml", "trainers", login_defs)
+    with pytest.raises(HubSettingsError, match=r"'nobody' is a system account of this machine \(uid 65534, the "
+                                               "account that owns nothing"):
+        refuse_system_account("nobody", "f.yaml", "trainees", login_defs)
+
+
+def test_a_directory_service_account_above_uid_max_is_a_person(tmp_path):
+    """LDAP or Active Directory accounts (through SSSD) have uids far above UID_MAX: they are people."""
+    _require_root("the test creates an account with a directory service's uid")
+    name = "fl" + secrets.token_hex(3) + "ldap"
+    uid = next(u for u in range(1_700_000, 1_800_000) if not _uid_taken(u))
+    subprocess.run(["useradd", "--no-create-home", "--uid", str(uid), name], check=True, capture_output=True)
+    try:
+        assert pwd.getpwnam(name).pw_uid == uid
+        cohort = COHORT.format(state=tmp_path).replace("[ann, bob]", f"[ann, {name}]")
+        settings = load_settings(_write(tmp_path, cohort))
+        assert name in settings.trainees
+        refuse_system_account(name, "f.yaml", "trainees")  # setup's second check agrees
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+
+
+def _uid_taken(uid: int) -> bool:
+    try:
+        pwd.getpwuid(uid)
+        return True
+    except KeyError:
+        return False
 
 
 def test_setup_refuses_a_system_account_before_touching_anything(tmp_path):
