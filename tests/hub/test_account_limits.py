@@ -18,6 +18,7 @@ from frontline.hub.limits import (
     CPU_PERIOD,
     AccountCgroup,
     CgroupV1,
+    CgroupV2,
     LimitsUnavailable,
     find_tree,
     mounts,
@@ -98,6 +99,62 @@ def test_cpu_and_memory_limits_come_from_the_cohort_file(tree, account, tmp_path
     assert spent < 0.25 * 2 + 0.3, spent
     throttled = dict(line.split() for line in (processor / "cpu.stat").read_text().splitlines())
     assert int(throttled["nr_throttled"]) > 0, throttled
+
+
+def test_swap_counts_against_the_memory_limit_on_the_machines_hierarchy(tree, account):
+    """Where the kernel accounts swap, memory plus swap gets the same limit, raised and lowered in the order the
+    kernel accepts (it refuses a memory limit above the memory-plus-swap one)."""
+    for memory in (96 * 1024**2, 200 * 1024**2, 64 * 1024**2):
+        cgroup = tree.account(account, memory, 1.0)
+        if tree.version == 1:
+            folder = next(f for f in cgroup.folders if f.parent == tree.parents["memory"])
+            assert (folder / "memory.limit_in_bytes").read_text().strip() == str(memory)
+            both = folder / "memory.memsw.limit_in_bytes"
+            assert not both.exists() or both.read_text().strip() == str(memory)
+        else:
+            swap = cgroup.folders[0] / "memory.swap.max"
+            assert not swap.exists() or swap.read_text().strip() == "0"
+
+
+UNLIMITED_V1 = str(2**63 - 4096)  # what a new v1 cgroup's limits read
+
+
+def _fake_v1_tree(tmp_path, name: str, swap_accounted: bool) -> CgroupV1:
+    """A v1 memory/cpu layout in plain folders, with the files a new cgroup starts with."""
+    parents = {c: tmp_path / c / "frontline" for c in ("memory", "cpu")}
+    memory = parents["memory"] / name
+    memory.mkdir(parents=True)
+    (tmp_path / "cpu" / "frontline" / name).mkdir(parents=True)
+    (memory / "memory.limit_in_bytes").write_text(UNLIMITED_V1 + "\n")
+    if swap_accounted:
+        (memory / "memory.memsw.limit_in_bytes").write_text(UNLIMITED_V1 + "\n")
+    return CgroupV1(parents)
+
+
+@pytest.mark.parametrize("swap_accounted", [True, False])
+def test_v1_memory_plus_swap_gets_the_memory_limit(tmp_path, swap_accounted):
+    fake = _fake_v1_tree(tmp_path, "ann", swap_accounted)
+    folder = fake.parents["memory"] / "ann"
+    for memory in (96 * 1024**2, 300 * 1024**2, 64 * 1024**2):  # set, raised, lowered
+        fake.account("ann", memory, 1.0)
+        assert (folder / "memory.limit_in_bytes").read_text() == str(memory)
+        if swap_accounted:
+            assert (folder / "memory.memsw.limit_in_bytes").read_text() == str(memory)
+    assert (folder / "memory.memsw.limit_in_bytes").exists() == swap_accounted  # never made where the kernel has none
+
+
+@pytest.mark.parametrize("swap_accounted", [True, False])
+def test_v2_swap_is_turned_off_for_the_account(tmp_path, swap_accounted):
+    folder = tmp_path / "frontline" / "ann"
+    folder.mkdir(parents=True)
+    if swap_accounted:
+        (folder / "memory.swap.max").write_text("max\n")
+    CgroupV2({"": tmp_path / "frontline"}).account("ann", 96 * 1024**2, 1.0)
+    assert (folder / "memory.max").read_text() == str(96 * 1024**2)
+    if swap_accounted:
+        assert (folder / "memory.swap.max").read_text() == "0"
+    else:
+        assert not (folder / "memory.swap.max").exists()
 
 
 # /proc/self/mountinfo of machines where the hub cannot use control groups, as the kernel writes it.

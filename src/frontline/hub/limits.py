@@ -8,10 +8,15 @@ top of the hierarchy. A server joins its account's cgroup before it drops to the
 terminals are counted with it: ``memory`` is the most the whole account may use (the kernel ends a process of the
 account when it is exceeded), ``cpu`` the share of one CPU's time it may take (1.5: one and a half CPUs).
 
-* cgroup v2 (``cgroup2`` mounted, usually at ``/sys/fs/cgroup``): ``memory.max`` and ``cpu.max`` of
-  ``…/frontline/NAME``, with ``+cpu +memory`` enabled in the ``cgroup.subtree_control`` of the parents.
+* cgroup v2 (``cgroup2`` mounted, usually at ``/sys/fs/cgroup``): ``memory.max``, ``memory.swap.max`` (0, where
+  the kernel accounts swap) and ``cpu.max`` of ``…/frontline/NAME``, with ``+cpu +memory`` enabled in the
+  ``cgroup.subtree_control`` of the parents.
 * cgroup v1 (one hierarchy per controller, ``/sys/fs/cgroup/memory`` and ``/sys/fs/cgroup/cpu``):
-  ``memory.limit_in_bytes``, ``cpu.cfs_period_us`` and ``cpu.cfs_quota_us`` of ``…/frontline/NAME`` in each.
+  ``memory.limit_in_bytes`` and ``memory.memsw.limit_in_bytes`` (the same figure: memory plus swap, where the
+  kernel accounts swap), ``cpu.cfs_period_us`` and ``cpu.cfs_quota_us`` of ``…/frontline/NAME`` in each.
+
+Swap does not count against ``memory`` otherwise, so without these an account could use its memory limit and as
+much swap again.
 
 :func:`find_tree` says why when neither can be used (not root, read-only, no controllers); the caller then keeps
 the per-process limits alone and says so.
@@ -155,7 +160,7 @@ class CgroupV1(CgroupTree):
         memory_folder, cpu_folder = self.parents["memory"] / name, self.parents["cpu"] / name
         for folder in (memory_folder, cpu_folder):
             folder.mkdir(exist_ok=True)
-        _write(memory_folder / "memory.limit_in_bytes", str(memory))
+        _limit_memory_v1(memory_folder, memory)
         _write(cpu_folder / "cpu.cfs_period_us", str(CPU_PERIOD))
         _write(cpu_folder / "cpu.cfs_quota_us", str(cpu_quota(cpu)))
         return AccountCgroup(name, self.folders(name))
@@ -168,8 +173,28 @@ class CgroupV2(CgroupTree):
         folder = self.parents[""] / name
         folder.mkdir(exist_ok=True)
         _write(folder / "memory.max", str(memory))
+        swap = folder / "memory.swap.max"
+        if swap.exists():  # only where the kernel accounts swap
+            _write(swap, "0")
         _write(folder / "cpu.max", f"{cpu_quota(cpu)} {CPU_PERIOD}")
         return AccountCgroup(name, (folder,))
+
+
+def _limit_memory_v1(folder: Path, memory: int) -> None:
+    """``memory.limit_in_bytes``, and memory plus swap (``memory.memsw.limit_in_bytes``, where the kernel accounts
+    swap) to the same figure, so the account cannot go over its memory by being swapped out.
+
+    The kernel keeps the memory limit at or below the memory-plus-swap one at every step: when lowering (and on a
+    new cgroup, where both are unlimited) the memory limit is written first, when raising the other one is.
+    """
+    memory_file, both_file = folder / "memory.limit_in_bytes", folder / "memory.memsw.limit_in_bytes"
+    if not both_file.exists():
+        _write(memory_file, str(memory))
+        return
+    current = int(_read(memory_file) or 0)
+    order = (both_file, memory_file) if memory > current else (memory_file, both_file)
+    for path in order:
+        _write(path, str(memory))
 
 
 def cpu_quota(cpu: float) -> int:
