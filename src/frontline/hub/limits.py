@@ -28,9 +28,12 @@ import contextlib
 import errno
 import os
 import resource
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 PARENT = "frontline"
 CPU_PERIOD = 100_000  # microseconds; the quota is the CPU time allowed in each period
@@ -120,6 +123,31 @@ class AccountCgroup:
         for folder in self.folders:
             _write(folder / "cgroup.procs", str(pid or os.getpid()))
 
+    def kill(self, wait: float = 5.0) -> bool:
+        """End every process in the account's cgroup, detached ones included (``cgroup.kill`` on v2 where the kernel
+        has it, else SIGKILL to each, again while any are left: one may fork meanwhile), waiting up to ``wait``
+        seconds; True when none is left."""
+        deadline = time.monotonic() + wait
+        for folder in self.folders:
+            while True:
+                try:
+                    members = [int(p) for p in _read(folder / "cgroup.procs").split()]
+                except FileNotFoundError:
+                    break  # no such cgroup: nothing to end
+                members = [pid for pid in members if pid != os.getpid()]  # never the hub, should it be here
+                if not members:
+                    break
+                if time.monotonic() > deadline:
+                    return False
+                if (folder / "cgroup.kill").exists():
+                    _write(folder / "cgroup.kill", "1")
+                else:
+                    for pid in members:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(pid, signal.SIGKILL)
+                time.sleep(0.05)
+        return True
+
     def remove(self, wait: float = 5.0) -> bool:
         """Remove the cgroup once its processes have ended (waits up to ``wait`` seconds); True when gone."""
         deadline = time.monotonic() + wait
@@ -132,6 +160,27 @@ class AccountCgroup:
                         return False
                     time.sleep(0.1)
         return True
+
+
+def kill_account_processes(uid: int, wait: float = 5.0) -> list[int]:
+    """Without control groups: end every process running as ``uid`` (SIGKILL, again while any are left), never
+    root's, the hub's own account's or a process that has root as any of its uids; returns the ids ended."""
+    if uid == 0 or uid == os.geteuid():
+        raise ValueError(f"uid {uid} is root's or the hub's own: its processes are not ended")
+    deadline = time.monotonic() + wait
+    ended: set[int] = set()
+    while True:
+        left = [process for process in psutil.process_iter(["uids", "status"])
+                if process.pid != os.getpid() and process.info["status"] != psutil.STATUS_ZOMBIE
+                and process.info["uids"] is not None and uid in process.info["uids"][:2]
+                and 0 not in process.info["uids"]]
+        if not left or time.monotonic() > deadline:
+            return sorted(ended)
+        for process in left:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+                ended.add(process.pid)
+        psutil.wait_procs(left, timeout=0.2)
 
 
 class CgroupTree:
