@@ -367,6 +367,27 @@ def test_the_formgrader_server_serves_on_the_socket_it_is_handed():
         server.wait(timeout=30)
 
 
+@pytest.mark.parametrize("missing", ["course", "grader"])
+def test_serve_names_what_setup_has_not_made_and_the_fix(tmp_path, monkeypatch, missing):
+    """After an upgrade without setup: the course folder or the grader account is missing; serve says which."""
+    monkeypatch.setattr("frontline.hub.config.proxy_command", lambda: "configurable-http-proxy")
+    monkeypatch.setattr(os, "execvpe", lambda *args: pytest.fail("the hub was started"))
+    state = tmp_path / "state"
+    (state / "hub").mkdir(parents=True)
+    if missing == "grader":
+        (state / "course").mkdir()
+    grader = "fl" + secrets.token_hex(3) + "grader"  # no such account
+    cohort = _write(tmp_path, COHORT.format(state=state) + f"grader: {grader}\n")
+    result = CliRunner().invoke(hub_cli, ["serve", str(cohort)])
+    assert result.exit_code != 0 and result.exception is not None and not isinstance(result.exception, KeyError)
+    if missing == "course":
+        assert f"the course folder {state / 'course'} does not exist" in result.output
+    else:
+        assert f"the grader account {grader} does not exist on this machine" in result.output
+    assert f"run `frontline hub setup {cohort}` (as root)" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_hub_config_needs_the_proxy(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     settings = load_settings(_write(tmp_path, COHORT.format(state=tmp_path)))
