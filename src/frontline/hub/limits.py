@@ -3,10 +3,12 @@ where the machine allows it, and per process always (:func:`limit_resources`).
 
 Each account gets one cgroup, named after it, inside a ``frontline`` cgroup. That parent is placed below the
 hub's own cgroup when possible, so whatever limits the machine or container puts on the hub still hold for
-everyone's servers; otherwise (cgroup v2 where the hub's own cgroup cannot have children with controllers) at the
-top of the hierarchy. A server joins its account's cgroup before it drops to the account, so its kernels and
-terminals are counted with it: ``memory`` is the most the whole account may use (the kernel ends a process of the
-account when it is exceeded), ``cpu`` the share of one CPU's time it may take (1.5: one and a half CPUs).
+everyone's servers; otherwise (cgroup v2 where the hub's own cgroup cannot have children with controllers, or
+either version where the hub's own cgroup is not in the mounted hierarchy) at the top of the hierarchy, where a
+limit on the hub's own cgroup does not cover them. A server joins its account's cgroup before it drops to the
+account, so its kernels and terminals are counted with it: ``memory`` is the most the whole account may use
+(the kernel ends a process of the account when it is exceeded), ``cpu`` the share of one CPU's time it may take
+(1.5: one and a half CPUs).
 
 * cgroup v2 (``cgroup2`` mounted, usually at ``/sys/fs/cgroup``): ``memory.max``, ``memory.swap.max`` (0, where
   the kernel accounts swap) and ``cpu.max`` of ``…/frontline/NAME``, with ``+cpu +memory`` enabled in the

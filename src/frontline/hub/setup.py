@@ -91,8 +91,9 @@ def secure_kit(kit: Path, trainers: tuple[str, ...]) -> list[str]:
     """Make the kit's answer keys readable by the trainers' Linux group only; lessons and data stay readable.
 
     ``trainers`` are the grader account (the course's ``source`` links to the kit's exercises) and the trainers
-    (who may read and edit the exercises from a terminal). Returns the accounts taken out of the group because
-    they are no longer among them.
+    (who may read the exercises and answer keys from a terminal: the group is given read access to these
+    folders, not write; the files keep the owner that installed the kit).
+    Returns the accounts taken out of the group because they are no longer among them.
     """
     removed = sync_group_members(TRAINERS_LINUX_GROUP, trainers)
     gid = grp.getgrnam(TRAINERS_LINUX_GROUP).gr_gid
