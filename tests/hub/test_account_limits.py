@@ -5,25 +5,34 @@ machine has one, a failure to use it fails the test (on a machine without one, t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import pwd
 import secrets
+import signal
 import subprocess
 import sys
+from pathlib import Path
+from types import SimpleNamespace
 
+import psutil
 import pytest
 from hub_support import cgroups_expected
 
+from frontline.hub import spawner as spawner_module
 from frontline.hub.limits import (
     CPU_PERIOD,
     AccountCgroup,
     CgroupV1,
+    CgroupV2,
     LimitsUnavailable,
     find_tree,
     mounts,
     own_cgroups,
 )
 from frontline.hub.settings import load_settings
+from frontline.hub.spawner import CohortSpawner
 
 # Fill 256 MiB page by page, so the memory is really used, not only reserved.
 ALLOCATE = ("block = bytearray(256 * 1024 * 1024)\n"
@@ -100,6 +109,62 @@ def test_cpu_and_memory_limits_come_from_the_cohort_file(tree, account, tmp_path
     assert int(throttled["nr_throttled"]) > 0, throttled
 
 
+def test_swap_counts_against_the_memory_limit_on_the_machines_hierarchy(tree, account):
+    """Where the kernel accounts swap, memory plus swap gets the same limit, raised and lowered in the order the
+    kernel accepts (it refuses a memory limit above the memory-plus-swap one)."""
+    for memory in (96 * 1024**2, 200 * 1024**2, 64 * 1024**2):
+        cgroup = tree.account(account, memory, 1.0)
+        if tree.version == 1:
+            folder = next(f for f in cgroup.folders if f.parent == tree.parents["memory"])
+            assert (folder / "memory.limit_in_bytes").read_text().strip() == str(memory)
+            both = folder / "memory.memsw.limit_in_bytes"
+            assert not both.exists() or both.read_text().strip() == str(memory)
+        else:
+            swap = cgroup.folders[0] / "memory.swap.max"
+            assert not swap.exists() or swap.read_text().strip() == "0"
+
+
+UNLIMITED_V1 = str(2**63 - 4096)  # what a new v1 cgroup's limits read
+
+
+def _fake_v1_tree(tmp_path, name: str, swap_accounted: bool) -> CgroupV1:
+    """A v1 memory/cpu layout in plain folders, with the files a new cgroup starts with."""
+    parents = {c: tmp_path / c / "frontline" for c in ("memory", "cpu")}
+    memory = parents["memory"] / name
+    memory.mkdir(parents=True)
+    (tmp_path / "cpu" / "frontline" / name).mkdir(parents=True)
+    (memory / "memory.limit_in_bytes").write_text(UNLIMITED_V1 + "\n")
+    if swap_accounted:
+        (memory / "memory.memsw.limit_in_bytes").write_text(UNLIMITED_V1 + "\n")
+    return CgroupV1(parents)
+
+
+@pytest.mark.parametrize("swap_accounted", [True, False])
+def test_v1_memory_plus_swap_gets_the_memory_limit(tmp_path, swap_accounted):
+    fake = _fake_v1_tree(tmp_path, "ann", swap_accounted)
+    folder = fake.parents["memory"] / "ann"
+    for memory in (96 * 1024**2, 300 * 1024**2, 64 * 1024**2):  # set, raised, lowered
+        fake.account("ann", memory, 1.0)
+        assert (folder / "memory.limit_in_bytes").read_text() == str(memory)
+        if swap_accounted:
+            assert (folder / "memory.memsw.limit_in_bytes").read_text() == str(memory)
+    assert (folder / "memory.memsw.limit_in_bytes").exists() == swap_accounted  # never made where the kernel has none
+
+
+@pytest.mark.parametrize("swap_accounted", [True, False])
+def test_v2_swap_is_turned_off_for_the_account(tmp_path, swap_accounted):
+    folder = tmp_path / "frontline" / "ann"
+    folder.mkdir(parents=True)
+    if swap_accounted:
+        (folder / "memory.swap.max").write_text("max\n")
+    CgroupV2({"": tmp_path / "frontline"}).account("ann", 96 * 1024**2, 1.0)
+    assert (folder / "memory.max").read_text() == str(96 * 1024**2)
+    if swap_accounted:
+        assert (folder / "memory.swap.max").read_text() == "0"
+    else:
+        assert not (folder / "memory.swap.max").exists()
+
+
 # /proc/self/mountinfo of machines where the hub cannot use control groups, as the kernel writes it.
 READ_ONLY_V1 = """\
 35 31 0:32 / /sys/fs/cgroup/memory ro,nosuid,nodev,noexec,relatime - cgroup cgroup rw,memory
@@ -141,3 +206,126 @@ def test_a_hub_that_is_process_1_recognises_itself_and_its_children(monkeypatch)
     finally:
         child.kill()
         child.wait()
+
+
+# A server that leaves a process behind: it is no longer the test's child (as after a hub restart, when the hub
+# knows it only by its id), and it starts a process in a session of its own, which a stop of the server misses.
+SERVER_WITH_LEFTOVER = ("import os, subprocess, sys, time\n"
+                        "if os.fork():\n"
+                        "    os._exit(0)\n"
+                        "leftover = subprocess.Popen(['sleep', '600'], start_new_session=True, "
+                        "stdout=subprocess.DEVNULL)\n"
+                        "print(os.getpid(), leftover.pid, flush=True)\n"
+                        "sys.stdout.close()\n"
+                        "time.sleep(600)\n")
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.fixture
+def linux_account(reachable_python):
+    """A real Linux account (no home) that can run the test's Python; removed with its processes afterwards."""
+    if os.geteuid() != 0:
+        if os.environ.get("CI"):
+            pytest.fail("the test runs processes as a Linux account it creates: run the hub tests as root")
+        pytest.skip("the test runs processes as a Linux account it creates: run as root")
+    name = "fltest" + secrets.token_hex(3)
+    subprocess.run(["useradd", "--no-create-home", name], check=True, capture_output=True)
+    account = pwd.getpwnam(name)
+    yield account
+    for process in psutil.process_iter(["uids"]):
+        if process.info["uids"] and process.info["uids"].real == account.pw_uid:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+    subprocess.run(["userdel", name], capture_output=True)
+
+
+def _start_server_with_leftover(account, cgroup: AccountCgroup | None) -> tuple[int, int]:
+    def become_account():
+        if cgroup is not None:
+            cgroup.join()
+        os.setgid(account.pw_gid)
+        os.setuid(account.pw_uid)
+
+    launcher = subprocess.Popen([sys.executable, "-c", SERVER_WITH_LEFTOVER], stdout=subprocess.PIPE, text=True,
+                                preexec_fn=become_account, cwd="/")
+    server, leftover = map(int, launcher.stdout.readline().split())
+    launcher.stdout.close()
+    launcher.wait(30)
+    assert _running(server) and _running(leftover)
+    return server, leftover
+
+
+@pytest.mark.parametrize("with_cgroups", [True, False], ids=["cgroup", "uid"])
+def test_what_an_account_left_running_ends_when_its_server_stops(linux_account, monkeypatch, with_cgroups):
+    """A server the hub restored after a restart (only its id known, no cgroup in hand) is stopped: the process
+    it left running in a session of its own ends too, and its cgroup goes; nobody else's process is touched."""
+    if with_cgroups:
+        if cgroups_expected() is None:
+            pytest.skip("no writable cgroup hierarchy with memory and cpu here (or not root)")
+        tree = find_tree()
+        monkeypatch.setattr(spawner_module, "_tree", tree)
+        cgroup = tree.account(linux_account.pw_name, 256 * 1024**2, 1.0)
+    else:
+        monkeypatch.setattr(spawner_module, "_tree", LimitsUnavailable("the test's machine without cgroups"))
+        cgroup = None
+    bystander = subprocess.Popen(["sleep", "600"])  # root's, like the hub's own processes
+    try:
+        server, leftover = _start_server_with_leftover(linux_account, cgroup)
+        restored = CohortSpawner(user=SimpleNamespace(name=linux_account.pw_name))
+        restored.load_state({"pid": server})
+        asyncio.run(restored.stop())
+        assert not _running(server), "the server itself"
+        assert not _running(leftover), "the process the server left running"
+        assert bystander.poll() is None, "another account's process was ended"
+        if cgroup is not None:
+            assert not any(folder.exists() for folder in cgroup.folders)
+    finally:
+        bystander.kill()
+        bystander.wait()
+        if cgroup is not None:  # whatever a failure left behind
+            cgroup.kill(wait=10)
+            cgroup.remove(wait=10)
+
+
+def _cgroup2_with_kill() -> Path | None:
+    for mount in mounts():
+        if mount.kind == "cgroup2" and mount.writable and (mount.point / "cgroup.procs").exists():
+            probe = mount.point / ("fltest" + secrets.token_hex(3))
+            try:
+                probe.mkdir()
+            except OSError:
+                continue
+            has_kill = (probe / "cgroup.kill").exists()
+            probe.rmdir()
+            if has_kill:
+                return mount.point
+    return None
+
+
+def test_cgroup_kill_ends_a_v2_cgroup_at_once_detached_processes_included():
+    if os.geteuid() != 0:
+        pytest.skip("creating a cgroup needs root")
+    top = _cgroup2_with_kill()
+    if top is None:
+        pytest.skip("no writable cgroup v2 hierarchy with cgroup.kill here")
+    cgroup = AccountCgroup("fltest", (top / ("fltest" + secrets.token_hex(3)),))
+    cgroup.folders[0].mkdir()
+    try:
+        launcher = subprocess.Popen([sys.executable, "-c", SERVER_WITH_LEFTOVER], stdout=subprocess.PIPE, text=True,
+                                    preexec_fn=cgroup.join)
+        server, leftover = map(int, launcher.stdout.readline().split())
+        launcher.stdout.close()
+        launcher.wait(30)
+        assert cgroup.kill(wait=10)
+        assert not _running(server) and not _running(leftover)
+    finally:
+        for pid in (cgroup.folders[0] / "cgroup.procs").read_text().split():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+        assert cgroup.remove(wait=10)

@@ -72,6 +72,36 @@ def test_formgrader_pod_is_the_hub_service_trainers_reach():
     assert claims == {documents["PersistentVolumeClaim"]["metadata"]["name"], "frontline-exchange"}
 
 
+def test_formgrader_course_volume_is_given_to_the_grader_by_root_first():
+    """A new volume's top folder is root's: changing its owner or mode needs root, so that step runs as uid 0,
+    before the grader's own step writes the course into it."""
+    documents = {d["kind"]: d for d in yaml.safe_load_all((Z2JH / "formgrader.yaml").read_text()) if d}
+    pod = documents["Deployment"]["spec"]["template"]["spec"]
+    grader_uid = pod["securityContext"]["runAsUser"]
+    steps = []
+    for container in pod["initContainers"]:
+        uid = container.get("securityContext", {}).get("runAsUser", grader_uid)
+        steps.append((uid, " ".join(container["command"])))
+    ownership = [i for i, (_, command) in enumerate(steps) if "chown" in command or "chmod" in command]
+    assert ownership, "no step gives the course volume to the grader"
+    for i in ownership:
+        uid, command = steps[i]
+        assert uid == 0, f"{command!r} changes the volume's owner or mode as uid {uid}, not root"
+        words = shlex.split(command.replace("&&", " && "))
+        assert f"{grader_uid}:100" in words and "/srv/frontline/course" in words
+        assert command.index("chown") < command.index("chmod 700 /srv/frontline/course")
+    initialise = next(i for i, (_, command) in enumerate(steps) if "frontline grade init" in command)
+    assert steps[initialise][0] == grader_uid and max(ownership) < initialise
+
+
+def test_pods_outside_the_chart_may_reach_the_hub():
+    """The chart's network policy lets in only pods labelled for it; the formgrader and live room call the hub's API."""
+    for file in ("formgrader.yaml", "live.yaml"):
+        deployment = next(d for d in yaml.safe_load_all((Z2JH / file).read_text()) if d and d["kind"] == "Deployment")
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert labels.get("hub.jupyter.org/network-access-hub") == "true", file
+
+
 def test_live_manifests_parse_and_point_at_what_exists():
     documents = [d for d in yaml.safe_load_all((Z2JH / "live.yaml").read_text()) if d]
     kinds = {d["kind"]: d for d in documents}

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import grp
 import os
+import pwd
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import replace
@@ -15,9 +19,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from traitlets.config import Config
 
 from frontline.grading.course import prepare_course_folder
+from frontline.hub import setup as hub_setup
+from frontline.hub.cli import hub as hub_cli
 from frontline.hub.config import TRAINER_CONFIG, configure
 from frontline.hub.formgrader_service import answer_first_check
 from frontline.hub.live_service import DeferredApp, prefixed_room_page, prefixed_room_script
@@ -27,7 +34,7 @@ from frontline.hub.settings import (
     default_grader,
     load_settings,
     parse_size,
-    people_uid_range,
+    people_uid_min,
     refuse_system_account,
 )
 from frontline.hub.setup import prepare_cohort
@@ -96,7 +103,7 @@ def test_grader_field(tmp_path):
     # the machine's own accounts: setup would give them the course or the trainers' group
     (("idle_timeout: 900", "idle_timeout: 900\ngrader: root"), "field 'grader': 'root' is a system account"),
     (("idle_timeout: 900", "idle_timeout: 900\ngrader: daemon"), "field 'grader': 'daemon' is a system account"),
-    (("trainers: [tina]", "trainers: [root]"), "field 'trainers': 'root' is a system account of this machine (uid 0)"),
+    (("trainers: [tina]", "trainers: [root]"), "field 'trainers': 'root' is a system account of this machine (uid 0"),
     (("trainees: [ann, bob]", "trainees: [ann, nobody]"), "field 'trainees': 'nobody' is a system account"),
     (("facilitators: [fay]", "facilitators: [daemon]"), "field 'facilitators': 'daemon' is a system account"),
     (("idle_timeout: 900", "idle_timeout: 900\nadmins: [root]"), "field 'admins': 'root' is a system account"),
@@ -108,14 +115,47 @@ def test_cohort_file_errors_name_the_file_and_field(tmp_path, change, expected):
     assert str(path) in str(error.value) and expected in str(error.value)
 
 
-def test_people_uid_range_comes_from_login_defs(tmp_path):
+def test_people_uid_min_comes_from_login_defs(tmp_path):
     login_defs = tmp_path / "login.defs"
     login_defs.write_text("# comment\nUID_MIN\t\t 2000\nUID_MAX 3000\nGID_MIN 100\n")
-    assert people_uid_range(login_defs) == (2000, 3000)
-    assert people_uid_range(tmp_path / "missing") == (1000, 60000)
+    assert people_uid_min(login_defs) == 2000
+    assert people_uid_min(tmp_path / "missing") == 1000
     refuse_system_account("no-such-account-here", "f.yaml", "trainees", login_defs)  # setup will create it
-    with pytest.raises(HubSettingsError, match=r"f.yaml: field 'grader': 'daemon' .* \(uid 1\).*\(uid 2000 to 3000"):
+    with pytest.raises(HubSettingsError, match=r"f.yaml: field 'grader': 'daemon' is a system account of this machine "
+                       rf"\(uid 1, below UID_MIN 2000 in {login_defs}, the uids the system's own services use\); "
+                       r"use the name of a person's account \(uid 2000 or above\)"):
         refuse_system_account("daemon", "f.yaml", "grader", login_defs)
+    with pytest.raises(HubSettingsError, match=r"'root' is a system account of this machine \(uid 0, the admin"):
+        refuse_system_account("root", "f.yaml", "trainers", login_defs)
+    with pytest.raises(HubSettingsError, match=r"'nobody' is a system account of this machine \(uid 65534, the "
+                                               "account that owns nothing"):
+        refuse_system_account("nobody", "f.yaml", "trainees", login_defs)
+
+
+def test_a_directory_service_account_above_uid_max_is_a_person(tmp_path):
+    """LDAP or Active Directory accounts (through SSSD) have uids far above UID_MAX: they are people."""
+    _require_root("the test creates an account with a directory service's uid")
+    name = "fl" + secrets.token_hex(3) + "ldap"
+    uid = next(u for u in range(1_700_000, 1_800_000) if not _uid_taken(u))
+    # --no-log-init: no login records grown to the size of such a uid
+    subprocess.run(["useradd", "--no-create-home", "--no-log-init", "--uid", str(uid), name], check=True,
+                   capture_output=True)
+    try:
+        assert pwd.getpwnam(name).pw_uid == uid
+        cohort = COHORT.format(state=tmp_path).replace("[ann, bob]", f"[ann, {name}]")
+        settings = load_settings(_write(tmp_path, cohort))
+        assert name in settings.trainees
+        refuse_system_account(name, "f.yaml", "trainees")  # setup's second check agrees
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+
+
+def _uid_taken(uid: int) -> bool:
+    try:
+        pwd.getpwuid(uid)
+        return True
+    except KeyError:
+        return False
 
 
 def test_setup_refuses_a_system_account_before_touching_anything(tmp_path):
@@ -144,6 +184,56 @@ def test_setup_refuses_a_system_account_made_after_the_cohort_file_was_read(tmp_
         assert not (tmp_path / "state").exists()
     finally:
         subprocess.run(["userdel", late], capture_output=True)
+
+
+def _require_root(why: str) -> None:
+    if os.geteuid() != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"{why}: run the hub tests as root")
+        pytest.skip(f"{why}: run as root")
+
+
+def test_setup_takes_a_removed_trainer_out_of_the_answer_keys_group(tmp_path, monkeypatch):
+    """Run twice, the second time without one trainer: that trainer can no longer read the answer keys."""
+    _require_root("setup creates Linux accounts and a group")
+    tag = "fl" + secrets.token_hex(3)
+    group, tina, tom, grader = f"{tag}keys", f"{tag}tina", f"{tag}tom", f"{tag}grader"
+    monkeypatch.setattr(hub_setup, "TRAINERS_LINUX_GROUP", group)  # not the machine's real trainers' group
+    base = Path(tempfile.mkdtemp(prefix="frontline-setup-", dir="/tmp"))
+    os.chmod(base, 0o755)  # reachable by the test accounts, so the folder's own mode decides
+    kit = base / "kit"
+    (kit / "exercises").mkdir(parents=True)
+    (kit / "exercises" / "key.txt").write_text("the model answer\n")
+    for folder in ("grading", "notebooks", "data"):
+        (kit / folder).mkdir()
+    monkeypatch.setenv("FRONTLINE_KIT", str(kit))
+    cohort = base / "cohort.yaml"
+
+    def setup(trainers: list[str]) -> str:
+        cohort.write_text(f"cohort: keys\ntrainers: {trainers}\nstate_dir: {base / 'state'}\ngrader: {grader}\n")
+        result = CliRunner().invoke(hub_cli, ["setup", str(cohort)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def can_read_keys(name: str) -> bool:
+        return subprocess.run(["runuser", "-u", name, "--", "cat", str(kit / "exercises" / "key.txt")],
+                              capture_output=True).returncode == 0
+
+    try:
+        first = setup([tina, tom])
+        assert "no longer trainers" not in first
+        assert set(grp.getgrnam(group).gr_mem) == {tina, tom, grader}
+        assert can_read_keys(tom)
+        second = setup([tina])
+        assert f"no longer trainers, so no longer able to read the answer keys: {tom} " in second
+        assert set(grp.getgrnam(group).gr_mem) == {tina, grader}
+        assert not can_read_keys(tom) and can_read_keys(tina)
+        assert "no longer trainers" not in setup([tina])  # nobody left to remove
+    finally:
+        for name in (tina, tom, grader):
+            subprocess.run(["userdel", "--remove", name], capture_output=True)
+        subprocess.run(["groupdel", group], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_course_config_replaces_a_planted_link_and_leaves_its_target_alone(tmp_path):
@@ -277,6 +367,27 @@ def test_the_formgrader_server_serves_on_the_socket_it_is_handed():
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("missing", ["course", "grader"])
+def test_serve_names_what_setup_has_not_made_and_the_fix(tmp_path, monkeypatch, missing):
+    """After an upgrade without setup: the course folder or the grader account is missing; serve says which."""
+    monkeypatch.setattr("frontline.hub.config.proxy_command", lambda: "configurable-http-proxy")
+    monkeypatch.setattr(os, "execvpe", lambda *args: pytest.fail("the hub was started"))
+    state = tmp_path / "state"
+    (state / "hub").mkdir(parents=True)
+    if missing == "grader":
+        (state / "course").mkdir()
+    grader = "fl" + secrets.token_hex(3) + "grader"  # no such account
+    cohort = _write(tmp_path, COHORT.format(state=state) + f"grader: {grader}\n")
+    result = CliRunner().invoke(hub_cli, ["serve", str(cohort)])
+    assert result.exit_code != 0 and result.exception is not None and not isinstance(result.exception, KeyError)
+    if missing == "course":
+        assert f"the course folder {state / 'course'} does not exist" in result.output
+    else:
+        assert f"the grader account {grader} does not exist on this machine" in result.output
+    assert f"run `frontline hub setup {cohort}` (as root)" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_hub_config_needs_the_proxy(tmp_path, monkeypatch):

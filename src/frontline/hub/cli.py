@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import sys
 from pathlib import Path
 
@@ -31,12 +32,15 @@ def hub() -> None:
 @click.option("--no-accounts", is_flag=True, help="Do not create missing Linux accounts (they must exist).")
 def setup_cmd(cohort_file: Path, no_accounts: bool) -> None:
     """Create the cohort's accounts, the course's grader account and folder, and the shared exchange (run as root)."""
-    from frontline.hub.setup import prepare_cohort
+    from frontline.hub.setup import TRAINERS_LINUX_GROUP, prepare_cohort
 
     settings = _settings(cohort_file)
-    created = prepare_cohort(settings, find_kit_root(), create_accounts=not no_accounts)
+    created, removed = prepare_cohort(settings, find_kit_root(), create_accounts=not no_accounts)
     click.echo(f"✔ cohort {settings.cohort}: {len(settings.everyone)} people"
                + (f" ({len(created)} new accounts: {', '.join(created)})" if created else ""))
+    if removed:
+        click.echo(f"  no longer trainers, so no longer able to read the answer keys: {', '.join(removed)} "
+                   f"(removed from the Linux group {TRAINERS_LINUX_GROUP})")
     click.echo(f"  course {settings.course} (grader account {settings.grader_account}); exchange {settings.exchange}")
     click.echo(f"  start the hub with: frontline hub serve {cohort_file}")
 
@@ -52,6 +56,16 @@ def serve_cmd(cohort_file: Path) -> None:
     private = settings.state_dir / "hub"
     if not private.is_dir():
         raise click.ClickException(f"{private} does not exist: run `frontline hub setup {cohort_file}` first")
+    # what setup makes and the hub needs before its first request (missing after an upgrade without setup, say)
+    if not settings.course.is_dir():
+        raise click.ClickException(f"the course folder {settings.course} does not exist: run "
+                                   f"`frontline hub setup {cohort_file}` (as root) to create it, then serve again")
+    try:
+        pwd.getpwnam(settings.grader_account)
+    except KeyError:
+        raise click.ClickException(f"the grader account {settings.grader_account} does not exist on this machine: "
+                                   f"run `frontline hub setup {cohort_file}` (as root) to create it, then serve "
+                                   "again") from None
     env = dict(os.environ, **{SETTINGS_ENV_VAR: str(cohort_file.resolve()), KIT_ENV_VAR: str(find_kit_root())})
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     click.echo(f"Frontline hub for {settings.cohort} on http://{settings.ip or 'localhost'}:{settings.port}/", err=True)

@@ -3,15 +3,22 @@ where the machine allows it, and per process always (:func:`limit_resources`).
 
 Each account gets one cgroup, named after it, inside a ``frontline`` cgroup. That parent is placed below the
 hub's own cgroup when possible, so whatever limits the machine or container puts on the hub still hold for
-everyone's servers; otherwise (cgroup v2 where the hub's own cgroup cannot have children with controllers) at the
-top of the hierarchy. A server joins its account's cgroup before it drops to the account, so its kernels and
-terminals are counted with it: ``memory`` is the most the whole account may use (the kernel ends a process of the
-account when it is exceeded), ``cpu`` the share of one CPU's time it may take (1.5: one and a half CPUs).
+everyone's servers; otherwise (cgroup v2 where the hub's own cgroup cannot have children with controllers, or
+either version where the hub's own cgroup is not in the mounted hierarchy) at the top of the hierarchy, where a
+limit on the hub's own cgroup does not cover them. A server joins its account's cgroup before it drops to the
+account, so its kernels and terminals are counted with it: ``memory`` is the most the whole account may use
+(the kernel ends a process of the account when it is exceeded), ``cpu`` the share of one CPU's time it may take
+(1.5: one and a half CPUs).
 
-* cgroup v2 (``cgroup2`` mounted, usually at ``/sys/fs/cgroup``): ``memory.max`` and ``cpu.max`` of
-  ``…/frontline/NAME``, with ``+cpu +memory`` enabled in the ``cgroup.subtree_control`` of the parents.
+* cgroup v2 (``cgroup2`` mounted, usually at ``/sys/fs/cgroup``): ``memory.max``, ``memory.swap.max`` (0, where
+  the kernel accounts swap) and ``cpu.max`` of ``…/frontline/NAME``, with ``+cpu +memory`` enabled in the
+  ``cgroup.subtree_control`` of the parents.
 * cgroup v1 (one hierarchy per controller, ``/sys/fs/cgroup/memory`` and ``/sys/fs/cgroup/cpu``):
-  ``memory.limit_in_bytes``, ``cpu.cfs_period_us`` and ``cpu.cfs_quota_us`` of ``…/frontline/NAME`` in each.
+  ``memory.limit_in_bytes`` and ``memory.memsw.limit_in_bytes`` (the same figure: memory plus swap, where the
+  kernel accounts swap), ``cpu.cfs_period_us`` and ``cpu.cfs_quota_us`` of ``…/frontline/NAME`` in each.
+
+Swap does not count against ``memory`` otherwise, so without these an account could use its memory limit and as
+much swap again.
 
 :func:`find_tree` says why when neither can be used (not root, read-only, no controllers); the caller then keeps
 the per-process limits alone and says so.
@@ -23,9 +30,12 @@ import contextlib
 import errno
 import os
 import resource
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 PARENT = "frontline"
 CPU_PERIOD = 100_000  # microseconds; the quota is the CPU time allowed in each period
@@ -115,6 +125,31 @@ class AccountCgroup:
         for folder in self.folders:
             _write(folder / "cgroup.procs", str(pid or os.getpid()))
 
+    def kill(self, wait: float = 5.0) -> bool:
+        """End every process in the account's cgroup, detached ones included (``cgroup.kill`` on v2 where the kernel
+        has it, else SIGKILL to each, again while any are left: one may fork meanwhile), waiting up to ``wait``
+        seconds; True when none is left."""
+        deadline = time.monotonic() + wait
+        for folder in self.folders:
+            while True:
+                try:
+                    members = [int(p) for p in _read(folder / "cgroup.procs").split()]
+                except FileNotFoundError:
+                    break  # no such cgroup: nothing to end
+                members = [pid for pid in members if pid != os.getpid()]  # never the hub, should it be here
+                if not members:
+                    break
+                if time.monotonic() > deadline:
+                    return False
+                if (folder / "cgroup.kill").exists():
+                    _write(folder / "cgroup.kill", "1")
+                else:
+                    for pid in members:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(pid, signal.SIGKILL)
+                time.sleep(0.05)
+        return True
+
     def remove(self, wait: float = 5.0) -> bool:
         """Remove the cgroup once its processes have ended (waits up to ``wait`` seconds); True when gone."""
         deadline = time.monotonic() + wait
@@ -127,6 +162,27 @@ class AccountCgroup:
                         return False
                     time.sleep(0.1)
         return True
+
+
+def kill_account_processes(uid: int, wait: float = 5.0) -> list[int]:
+    """Without control groups: end every process running as ``uid`` (SIGKILL, again while any are left), never
+    root's, the hub's own account's or a process that has root as any of its uids; returns the ids ended."""
+    if uid == 0 or uid == os.geteuid():
+        raise ValueError(f"uid {uid} is root's or the hub's own: its processes are not ended")
+    deadline = time.monotonic() + wait
+    ended: set[int] = set()
+    while True:
+        left = [process for process in psutil.process_iter(["uids", "status"])
+                if process.pid != os.getpid() and process.info["status"] != psutil.STATUS_ZOMBIE
+                and process.info["uids"] is not None and uid in process.info["uids"][:2]
+                and 0 not in process.info["uids"]]
+        if not left or time.monotonic() > deadline:
+            return sorted(ended)
+        for process in left:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+                ended.add(process.pid)
+        psutil.wait_procs(left, timeout=0.2)
 
 
 class CgroupTree:
@@ -155,7 +211,7 @@ class CgroupV1(CgroupTree):
         memory_folder, cpu_folder = self.parents["memory"] / name, self.parents["cpu"] / name
         for folder in (memory_folder, cpu_folder):
             folder.mkdir(exist_ok=True)
-        _write(memory_folder / "memory.limit_in_bytes", str(memory))
+        _limit_memory_v1(memory_folder, memory)
         _write(cpu_folder / "cpu.cfs_period_us", str(CPU_PERIOD))
         _write(cpu_folder / "cpu.cfs_quota_us", str(cpu_quota(cpu)))
         return AccountCgroup(name, self.folders(name))
@@ -168,8 +224,28 @@ class CgroupV2(CgroupTree):
         folder = self.parents[""] / name
         folder.mkdir(exist_ok=True)
         _write(folder / "memory.max", str(memory))
+        swap = folder / "memory.swap.max"
+        if swap.exists():  # only where the kernel accounts swap
+            _write(swap, "0")
         _write(folder / "cpu.max", f"{cpu_quota(cpu)} {CPU_PERIOD}")
         return AccountCgroup(name, (folder,))
+
+
+def _limit_memory_v1(folder: Path, memory: int) -> None:
+    """``memory.limit_in_bytes``, and memory plus swap (``memory.memsw.limit_in_bytes``, where the kernel accounts
+    swap) to the same figure, so the account cannot go over its memory by being swapped out.
+
+    The kernel keeps the memory limit at or below the memory-plus-swap one at every step: when lowering (and on a
+    new cgroup, where both are unlimited) the memory limit is written first, when raising the other one is.
+    """
+    memory_file, both_file = folder / "memory.limit_in_bytes", folder / "memory.memsw.limit_in_bytes"
+    if not both_file.exists():
+        _write(memory_file, str(memory))
+        return
+    current = int(_read(memory_file) or 0)
+    order = (both_file, memory_file) if memory > current else (memory_file, both_file)
+    for path in order:
+        _write(path, str(memory))
 
 
 def cpu_quota(cpu: float) -> int:

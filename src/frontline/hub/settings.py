@@ -48,39 +48,52 @@ AUTHENTICATORS = {
 
 
 LOGIN_DEFS = Path("/etc/login.defs")
-DEFAULT_UID_RANGE = (1000, 60000)  # Debian's UID_MIN and UID_MAX
+DEFAULT_UID_MIN = 1000  # Debian's UID_MIN
+# The account that owns nothing (unprivileged services, NFS's squashed root): 65534, and -2 as unsigned.
+NOBODY_NAME, NOBODY_UIDS = "nobody", (65534, 4294967294)
 
 
 class HubSettingsError(ValueError):
     """The cohort file is wrong; the message names the file and field."""
 
 
-def people_uid_range(login_defs: Path = LOGIN_DEFS) -> tuple[int, int]:
-    """The uids of people's accounts: ``UID_MIN`` to ``UID_MAX`` of ``/etc/login.defs`` (Debian's when unset)."""
-    found = dict(zip(("UID_MIN", "UID_MAX"), DEFAULT_UID_RANGE, strict=True))
+def people_uid_min(login_defs: Path = LOGIN_DEFS) -> int:
+    """The lowest uid of people's accounts: ``UID_MIN`` of ``/etc/login.defs`` (Debian's when unset).
+
+    There is no upper bound: ``UID_MAX`` only caps the uids ``useradd`` hands out, and accounts from a directory
+    service (LDAP, Active Directory through SSSD) have uids far above it.
+    """
+    found = DEFAULT_UID_MIN
     try:
         lines = login_defs.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         lines = []
     for line in lines:
         words = line.split()
-        if len(words) >= 2 and words[0] in found and words[1].isdigit():
-            found[words[0]] = int(words[1])
-    return found["UID_MIN"], found["UID_MAX"]
+        if len(words) >= 2 and words[0] == "UID_MIN" and words[1].isdigit():
+            found = int(words[1])
+    return found
 
 
 def refuse_system_account(name: str, where: str, key: str, login_defs: Path = LOGIN_DEFS) -> None:
-    """Refuse ``name`` when it is an existing account outside people's uid range (root, daemon, www-data, nobody):
+    """Refuse ``name`` when it is an existing account of the machine itself (root, daemon, www-data, nobody):
     setup would give it the course or the trainers' group, and the hub would run a server as it."""
     try:
         uid = pwd.getpwnam(name).pw_uid
     except KeyError:
         return  # setup creates it, in people's range
-    low, high = people_uid_range(login_defs)
-    if uid == 0 or not low <= uid <= high:
-        raise HubSettingsError(f"{where}: field '{key}': {name!r} is a system account of this machine (uid {uid}); "
-                               f"use the name of a person's account (uid {low} to {high}, UID_MIN and UID_MAX in "
-                               f"{login_defs}) or a name no account has yet")
+    low = people_uid_min(login_defs)
+    if uid == 0:
+        why = "the administrator"
+    elif name == NOBODY_NAME or uid in NOBODY_UIDS:
+        why = "the account that owns nothing, for services without rights"
+    elif uid < low:
+        why = f"below UID_MIN {low} in {login_defs}, the uids the system's own services use"
+    else:
+        return
+    raise HubSettingsError(f"{where}: field '{key}': {name!r} is a system account of this machine (uid {uid}, "
+                           f"{why}); use the name of a person's account (uid {low} or above) or a name no account "
+                           "has yet")
 
 
 def parse_size(text: str | int, where: str) -> int:

@@ -14,6 +14,7 @@ import os
 import pwd
 import subprocess
 from pathlib import Path
+from typing import NamedTuple
 
 from frontline.grading.course import COURSE_ID, prepare_course_folder
 from frontline.hub.exchange import give_tree, prepare_shared_exchange
@@ -38,8 +39,13 @@ def ensure_account(name: str) -> bool:
     return True
 
 
-def prepare_cohort(settings: HubSettings, kit: Path, create_accounts: bool = True) -> list[str]:
-    """Everything the hub needs on disk; returns the accounts it created."""
+class Prepared(NamedTuple):
+    created: list[str]  # accounts setup created
+    removed_trainers: list[str]  # accounts taken out of the trainers' Linux group (no longer trainers)
+
+
+def prepare_cohort(settings: HubSettings, kit: Path, create_accounts: bool = True) -> Prepared:
+    """Everything the hub needs on disk; says which accounts it created and whom it took out of the trainers."""
     refuse_system_accounts(settings)
     if os.geteuid() != 0:
         raise PermissionError("frontline hub setup creates accounts and shared folders: run it as root")
@@ -61,7 +67,7 @@ def prepare_cohort(settings: HubSettings, kit: Path, create_accounts: bool = Tru
     private.mkdir(exist_ok=True)
     os.chmod(private, 0o700)
     prepare_shared_exchange(settings.exchange, COURSE_ID, grader, earlier_owners=settings.trainers)
-    secure_kit(kit, (grader, *settings.trainers))
+    removed = secure_kit(kit, (grader, *settings.trainers))
     account = pwd.getpwnam(grader)
     course = settings.course
     if course.is_symlink():
@@ -69,7 +75,7 @@ def prepare_cohort(settings: HubSettings, kit: Path, create_accounts: bool = Tru
     prepare_course_folder(course, kit)  # writes no file through a link the grader could plant
     give_tree(course, account.pw_uid, account.pw_gid)
     os.chmod(course, 0o700)
-    return created
+    return Prepared(created, removed)
 
 
 def refuse_system_accounts(settings: HubSettings) -> None:
@@ -81,19 +87,31 @@ def refuse_system_accounts(settings: HubSettings) -> None:
     refuse_system_account(settings.grader_account, where, "grader")
 
 
-def secure_kit(kit: Path, trainers: tuple[str, ...]) -> None:
+def secure_kit(kit: Path, trainers: tuple[str, ...]) -> list[str]:
     """Make the kit's answer keys readable by the trainers' Linux group only; lessons and data stay readable.
 
     ``trainers`` are the grader account (the course's ``source`` links to the kit's exercises) and the trainers
-    (who may read and edit the exercises from a terminal).
+    (who may read the exercises and answer keys from a terminal: the group is given read access to these
+    folders, not write; the files keep the owner that installed the kit).
+    Returns the accounts taken out of the group because they are no longer among them.
     """
-    subprocess.run(["groupadd", "--force", TRAINERS_LINUX_GROUP], check=True, capture_output=True)
-    for trainer in trainers:
-        subprocess.run(["usermod", "--append", "--groups", TRAINERS_LINUX_GROUP, trainer],
-                       check=True, capture_output=True)
+    removed = sync_group_members(TRAINERS_LINUX_GROUP, trainers)
     gid = grp.getgrnam(TRAINERS_LINUX_GROUP).gr_gid
     for name in TRAINER_ONLY:
         folder = kit / name
         if folder.is_dir():
             os.chown(folder, -1, gid)
             os.chmod(folder, 0o750)
+    return removed
+
+
+def sync_group_members(group: str, members: tuple[str, ...]) -> list[str]:
+    """Make ``members`` exactly the listed members of the Linux ``group`` (created if missing): add who is missing,
+    take out who is no longer listed (a trainer removed from the cohort keeps no answer keys); returns those."""
+    subprocess.run(["groupadd", "--force", group], check=True, capture_output=True)
+    for member in members:
+        subprocess.run(["usermod", "--append", "--groups", group, member], check=True, capture_output=True)
+    removed = [name for name in grp.getgrnam(group).gr_mem if name not in members]
+    for name in removed:
+        subprocess.run(["gpasswd", "--delete", name, group], check=True, capture_output=True)
+    return removed

@@ -23,13 +23,21 @@ from pathlib import Path
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Float, Integer, Unicode
 
-from frontline.hub.limits import AccountCgroup, CgroupTree, LimitsUnavailable, find_tree, limit_resources
+from frontline.hub.limits import (
+    AccountCgroup,
+    CgroupTree,
+    LimitsUnavailable,
+    find_tree,
+    kill_account_processes,
+    limit_resources,
+)
 from frontline.hub.workspace import WELCOME, WORKSPACE_NAME, prepare_workspace
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TRAINEE_CONFIG = PACKAGE / "lab" / "jupyter_config"
 # The hub's cgroup tree, looked for once per hub process (None: not looked for yet).
 _tree: CgroupTree | LimitsUnavailable | None = None
+LEFTOVER_WAIT = 10.0  # seconds to end what an account left running when its server stops
 
 
 def kit_environment(kit: str, exchange: str) -> dict[str, str]:
@@ -59,8 +67,8 @@ class CohortSpawner(LocalProcessSpawner):
 
     cgroup: AccountCgroup | None = None
 
-    def account_cgroup(self) -> AccountCgroup | None:
-        """The account's cgroup with the cohort's limits, or None when the machine does not allow them."""
+    def cgroup_tree(self) -> CgroupTree | None:
+        """The hub's cgroup tree (looked for once per hub, and logged), or None when the machine does not allow it."""
         global _tree
         if _tree is None:
             try:
@@ -72,10 +80,15 @@ class CohortSpawner(LocalProcessSpawner):
                 self.log.warning("Per-account memory and CPU limits are not available (%s); each server keeps "
                                  "its per-process limits (address space, processes, lower priority) only. For hard "
                                  "per-person quotas use SystemdSpawner or Zero to JupyterHub (docs/hub.md).", e)
-        if isinstance(_tree, LimitsUnavailable):
+        return None if isinstance(_tree, LimitsUnavailable) else _tree
+
+    def account_cgroup(self) -> AccountCgroup | None:
+        """The account's cgroup with the cohort's limits, or None when the machine does not allow them."""
+        tree = self.cgroup_tree()
+        if tree is None:
             return None
         try:
-            return _tree.account(self.user.name, self.memory_bytes, self.cpu_limit)
+            return tree.account(self.user.name, self.memory_bytes, self.cpu_limit)
         except OSError as e:
             self.log.error("Could not set the limits of %s's cgroup (%s); their server starts with its "
                            "per-process limits only", self.user.name, e)
@@ -123,5 +136,32 @@ class CohortSpawner(LocalProcessSpawner):
 
     async def stop(self, now=False):
         await super().stop(now=now)
-        if self.cgroup is not None:  # removed when the account has nothing left running (else kept for next time)
-            self.cgroup.remove(wait=0)
+        await asyncio.to_thread(self.end_leftovers)
+
+    def end_leftovers(self) -> None:
+        """End what the account left running once its server has stopped (a background process started with
+        ``setsid``, a kernel the server lost), so nothing outlives culling, and remove its cgroup.
+
+        The cgroup is found by the account's name, not by ``self.cgroup``, which is unset for a server the hub
+        restored after a restart. Without cgroups, every process of the account's uid ends (never root's or the
+        hub's), which includes its logins by other means, such as ssh.
+        """
+        name = self.user.name
+        tree = self.cgroup_tree()
+        if tree is not None:
+            cgroup = AccountCgroup(name, tree.folders(name))
+            if not cgroup.kill(wait=LEFTOVER_WAIT) or not cgroup.remove(wait=LEFTOVER_WAIT):
+                self.log.warning("%s's processes did not all end within %s seconds of their server stopping; "
+                                 "their cgroup %s stays", name, LEFTOVER_WAIT, ", ".join(map(str, cgroup.folders)))
+            return
+        try:
+            uid = pwd.getpwnam(name).pw_uid  # the account LocalProcessSpawner ran the server as
+        except KeyError:
+            return
+        try:
+            ended = kill_account_processes(uid, wait=LEFTOVER_WAIT)
+        except ValueError as e:
+            self.log.error("Not ending what %s left running: %s", name, e)
+            return
+        if ended:
+            self.log.info("Ended %d process(es) %s left running after their server stopped", len(ended), name)

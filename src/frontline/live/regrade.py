@@ -21,31 +21,62 @@ from frontline.scenario_use import file_use
 log = logging.getLogger(__name__)
 
 
+class ScenarioUnloadable(Exception):
+    """A scenario file that failed to load, as it was when it failed (the first failure's message)."""
+
+
 class ScenarioGrader:
-    """Judges answers to the scenarios of one kit folder; scenario files are loaded once."""
+    """Judges answers to the scenarios of one kit folder; scenario files are loaded once.
+
+    A file that fails to load is not read again for every answer: the failure is kept with the file's
+    modification time and reported once; a file changed since (fixed) is loaded again.
+    """
 
     def __init__(self, kit_root: Path | None):
         self.kit_root = kit_root
         self._specs: dict[str, Any] = {}
+        self._failures: dict[str, tuple[int | None, str]] = {}  # id → (the file's mtime_ns, why it failed)
         self._available: dict[str, bool] = {}
         self._lock = threading.Lock()
         self._progress = Path(tempfile.gettempdir()) / "frontline-live-unused-progress.json"  # never written
         self.ready = threading.Event()  # set while nothing is loading
         self.ready.set()
 
+    def _file(self, scenario_id: str) -> Path | None:
+        return self.kit_root / "data" / "scenarios" / f"{scenario_id}.yaml" if self.kit_root else None
+
     def available(self, scenario_id: str) -> bool:
         """A practice scenario of the kit (a graded-only one is never judged, nor its debrief shown, in a room)."""
         if scenario_id not in self._available:
-            file = self.kit_root / "data" / "scenarios" / f"{scenario_id}.yaml" if self.kit_root else None
+            file = self._file(scenario_id)
             self._available[scenario_id] = file is not None and file.is_file() and file_use(file) != "graded"
         return self._available[scenario_id]
 
+    def _modified(self, scenario_id: str) -> int | None:
+        file = self._file(scenario_id)
+        try:
+            return file.stat().st_mtime_ns if file is not None else None
+        except OSError:
+            return None
+
     def _spec(self, scenario_id: str) -> Any:
+        """The scenario, loaded once; :class:`ScenarioUnloadable` while its file is as it was when it failed."""
         with self._lock:
             if scenario_id not in self._specs:
-                from frontline.scenarios import load_practice_scenario
+                modified = self._modified(scenario_id)
+                failed = self._failures.get(scenario_id)
+                if failed is not None and failed[0] == modified:
+                    raise ScenarioUnloadable(failed[1])
+                try:
+                    from frontline.scenarios import load_practice_scenario
 
-                self._specs[scenario_id] = load_practice_scenario(scenario_id, self.kit_root)
+                    self._specs[scenario_id] = load_practice_scenario(scenario_id, self.kit_root)
+                except Exception as e:
+                    self._failures[scenario_id] = (modified, str(e))
+                    log.warning("scenario %s cannot be loaded, so its answers are kept unjudged until its file "
+                                "changes: %s", scenario_id, e)
+                    raise ScenarioUnloadable(str(e)) from e
+                self._failures.pop(scenario_id, None)
             return self._specs[scenario_id]
 
     def warm_in_background(self, scenario_ids: list[str]) -> None:
@@ -60,7 +91,7 @@ class ScenarioGrader:
         try:
             for scenario_id in scenario_ids:
                 self._spec(scenario_id)
-        except Exception:  # a broken scenario file is reported when an answer to it arrives
+        except ScenarioUnloadable:  # reported (logged) once; its answers are kept unjudged
             pass
         finally:
             self.ready.set()
@@ -76,8 +107,7 @@ class ScenarioGrader:
 
         try:
             spec = self._spec(scenario_id)
-        except Exception as e:
-            log.warning("scenario %s cannot be loaded, so its answers are kept unjudged: %s", scenario_id, e)
+        except ScenarioUnloadable:  # logged when it failed
             return None, None
         try:
             scenario = SCENARIO_CLASSES[kind](spec, persona=persona or None, store=ProgressStore(self._progress))
