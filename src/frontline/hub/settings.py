@@ -11,6 +11,7 @@ A small YAML file the person who runs the server edits (see docs/hub.md)::
     limits: {memory: 2G, cpu: 1.0, processes: 256}
     idle_timeout: 3600
     grader: grader-spring      # optional: the account that owns the course (default grader-<cohort>)
+    live_identity_key: /etc/frontline/spring-live.key   # optional (default state_dir/live/identity.key)
 
 ``limits.memory`` and ``limits.cpu`` (CPUs' worth of time, e.g. 0.5 or 2) bound each account as a whole when
 the machine allows control groups (:mod:`frontline.hub.limits`); ``memory`` also bounds each process's address
