@@ -2,6 +2,10 @@
 
 The course belongs to the grader account `frontline hub setup` made; on a machine without the hub, trainers
 run `frontline grade` as that account (docs/hub.md).
+
+These tests share the session's accounts, course and exchange with the hub's (test_hub_cohort.py) and may run
+before or after them: they release, hand in and collect their own assignment, never the hub's, and put back
+what they plant.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from frontline.hub.exchange import describe_modes, prepare_shared_exchange
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENT = "capstone"
+ASSIGNMENT = "diagnosis"  # test_hub_cohort.py works on "capstone"
 TRAINEE_CONFIG = Path(sys.modules["frontline"].__file__).parent / "lab" / "jupyter_config"
 
 
@@ -59,7 +63,7 @@ def test_separate_accounts_share_one_exchange_and_stay_apart(accounts):
     planted = run_as(accounts, bob, sys.executable, "-c", (
         "import os, sys; p = sys.argv[1]; os.makedirs(p)\n"
         "open(p + '/timestamp.txt', 'w').write('2099-01-01 00:00:00.000000 UTC')\n"
-        "open(p + '/capstone.ipynb', 'w').write('{\"forged\": true}')\n"), str(forged))
+        f"open(p + '/{ASSIGNMENT}.ipynb', 'w').write('{{\"forged\": true}}')\n"), str(forged))
     assert planted.returncode == 0, planted.stderr
 
     collected = run_as(accounts, grader, "frontline", "grade", "collect", ASSIGNMENT, extra=course)
@@ -68,7 +72,7 @@ def test_separate_accounts_share_one_exchange_and_stay_apart(accounts):
     text = ann_copy.read_text()
     assert '"forged"' not in text and "nbgrader" in text  # Ann's own notebook, not Bob's forgery
     assert "2099" not in (ann_copy.parent / "timestamp.txt").read_text()
-    assert not (ann_copy.parents[2] / bob).exists()  # Bob handed nothing in under his own name
+    assert not (ann_copy.parents[2] / bob / ASSIGNMENT).exists()  # Bob handed nothing in under his own name
 
     # The course (the grader's) and the kit's answer keys are closed to trainees.
     kit = accounts["kit"]
@@ -107,16 +111,19 @@ def test_setup_again_writes_nothing_through_links_the_grader_planted(accounts, t
     victim = tmp_path / "victim.txt"
     victim.write_text("root's own file\n")
     os.chmod(victim, 0o644)
-    for link in (course / "nbgrader_config.py", course / "planted"):
-        planted = run_as(accounts, grader.pw_name, "ln", "-sfn", str(victim), str(link))
-        assert planted.returncode == 0 and link.is_symlink(), planted.stderr
+    try:
+        for link in (course / "nbgrader_config.py", course / "planted"):
+            planted = run_as(accounts, grader.pw_name, "ln", "-sfn", str(victim), str(link))
+            assert planted.returncode == 0 and link.is_symlink(), planted.stderr
 
-    again = subprocess.run([sys.executable, "-m", "frontline", "hub", "setup", str(accounts["cohort_file"])],
-                           env=accounts["env"], capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert victim.read_text() == "root's own file\n"
-    assert (victim.stat().st_uid, oct(victim.stat().st_mode & 0o777)) == (0, "0o644")
-    config = course / "nbgrader_config.py"
-    assert not config.is_symlink() and "load_subconfig(" in config.read_text()
-    assert config.stat().st_uid == grader.pw_uid
-    assert (course / "planted").is_symlink() and (course / "planted").lstat().st_uid == grader.pw_uid
+        again = subprocess.run([sys.executable, "-m", "frontline", "hub", "setup", str(accounts["cohort_file"])],
+                               env=accounts["env"], capture_output=True, text=True, timeout=300)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert victim.read_text() == "root's own file\n"
+        assert (victim.stat().st_uid, oct(victim.stat().st_mode & 0o777)) == (0, "0o644")
+        config = course / "nbgrader_config.py"
+        assert not config.is_symlink() and "load_subconfig(" in config.read_text()
+        assert config.stat().st_uid == grader.pw_uid
+        assert (course / "planted").is_symlink() and (course / "planted").lstat().st_uid == grader.pw_uid
+    finally:  # the course is the hub tests' too
+        (course / "planted").unlink(missing_ok=True)

@@ -112,7 +112,8 @@ def test_live_manifests_parse_and_point_at_what_exists():
     script = next(a for a in container["command"] if a.endswith(".py"))
     assert (REPO / script.replace("/opt/frontline/kit/", "")).is_file()
     env = {e["name"] for e in container["env"]}
-    assert {"FRONTLINE_LIVE_DB", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_API_URL", "JUPYTERHUB_SERVICE_PREFIX"} <= env
+    assert {"FRONTLINE_LIVE_DB", "FRONTLINE_LIVE_IDENTITY_KEY", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_API_URL",
+            "JUPYTERHUB_SERVICE_PREFIX"} <= env
     values = yaml.safe_load((Z2JH / "values.yaml").read_text())
     assert values["hub"]["services"]["live"]["url"].endswith(":8000")
     assert kinds["Service"]["metadata"]["name"] in values["hub"]["services"]["live"]["url"]

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import signal
+import sqlite3
+import stat
+import subprocess
 import time
 from pathlib import Path
 
@@ -86,14 +90,16 @@ def _join(client, user: HubUser, path: str = "/hub/join") -> dict:
 
 
 def _holds_no_name(folder: Path, *names: str) -> None:
-    held = b"".join(f.read_bytes() for f in folder.iterdir() if f.is_file())
+    """Neither the names nor (when given) the identity key are anywhere in the room's database files."""
+    held = b"".join(f.read_bytes() for f in folder.iterdir() if f.is_file() and f.name != "identity.key")
     assert held  # the room's database (and its write-ahead log) is there
     for name in names:
         assert name.encode() not in held
 
 
 def test_the_hub_router_keeps_each_users_participant_over_a_restart(cohort, people, tmp_path):
-    """The room's routes built twice over one database, with the real hub vouching for each user's token."""
+    """The room's routes built twice over one database, with the real hub vouching for each user's token; the
+    database comes from a kit that kept the identity key in it, as a trainer upgrading mid-course has."""
     import asyncio
 
     import httpx
@@ -101,14 +107,22 @@ def test_the_hub_router_keeps_each_users_participant_over_a_restart(cohort, peop
     from jupyterhub.services.auth import HubOAuth
 
     from frontline.hub.hub_auth import hub_router
+    from frontline.live.identity_key import LEGACY_KEY_SETTING
     from frontline.live.server import ServeOptions, prepare
-    from frontline.live.store import sqlite_url
+    from frontline.live.store import SessionStore, sqlite_url
 
     ann, bob = people["ann"], people["bob"]
+    folder, key_file = tmp_path / "room", tmp_path / "keys" / "identity.key"
+    key_file.parent.mkdir(mode=0o700)
+    old = SessionStore(sqlite_url(folder))  # the key in the database's settings, Ann's link made under it
+    legacy = secrets.token_hex(32)
+    old.set_setting(LEGACY_KEY_SETTING, legacy)
+    linked_before, _token, _ = old.participant_for_identity(f"hub:{ann.name}", legacy.encode())
+    old.close()
 
     async def run_room(*users: HubUser) -> list[dict]:
         """Start the room's routes on the database, join as each user in turn, stop; what each join returned."""
-        settings = prepare(ServeOptions(db_url=sqlite_url(tmp_path)))
+        settings = prepare(ServeOptions(db_url=sqlite_url(folder), identity_key=key_file))
         app = FastAPI()
         auth = HubOAuth(api_token="not-needed-to-check-a-user-token", api_url=f"{cohort['url']}/hub/api")
         app.include_router(hub_router(settings, auth, "facilitators"))
@@ -124,14 +138,16 @@ def test_the_hub_router_keeps_each_users_participant_over_a_restart(cohort, peop
         finally:
             settings.store.close()
 
-    first, same, _ = asyncio.run(run_room(ann, ann))
+    first, same, _ = asyncio.run(run_room(ann, ann))  # the first start after the upgrade moves the key out
+    assert first["participant_id"] == linked_before
+    assert key_file.read_text() == legacy + "\n"
     assert same == first  # while the room runs: one participant, one token
-    again, other, checked = asyncio.run(run_room(ann, bob))  # the room restarted
+    again, other, checked = asyncio.run(run_room(ann, bob))  # the room restarted, with its key file
     assert again["participant_id"] == first["participant_id"]
     assert other["participant_id"] != first["participant_id"]
     assert again["participant_token"] != first["participant_token"]
     assert checked["valid"] == [first["participant_id"], other["participant_id"]]
-    _holds_no_name(tmp_path, ann.name, bob.name)
+    _holds_no_name(folder, ann.name, bob.name, legacy)
 
 
 def _live_service_pids(port: int) -> list[int]:
@@ -175,3 +191,42 @@ def test_a_trainee_keeps_their_participant_when_the_live_room_restarts(cohort, p
     assert send("made-up-token-" + "x" * 20).status_code == 403
     assert send(before["participant_token"]).status_code not in (401, 403)
     _holds_no_name(Path(cohort["settings"]["state_dir"]) / "live", ann.name, bob.name)
+    live = Path(cohort["settings"]["state_dir"]) / "live"
+    key_file = live / "identity.key"  # made by the room on its first start, the service account's alone
+    info = key_file.stat()
+    assert (stat.S_IMODE(info.st_mode), info.st_uid) == (0o600, os.getuid())  # the hub runs the room as root
+    _holds_no_name(live, ann.name, bob.name, key_file.read_text().strip())
+
+
+def test_the_live_service_refuses_a_missing_or_wrong_key_file_by_name(cohort, people, tmp_path):
+    """The room's service, started with the command the hub uses, on a copy of the cohort's room: it stops and
+    names the key file, rather than giving every returning trainee a new participant."""
+    from frontline.hub.config import live_service
+    from frontline.hub.settings import load_settings
+    from frontline.lab.launch import any_free_port
+    from frontline.live.store import DB_FILE_NAME
+
+    with people["ann"].api as api:
+        _join(api, people["ann"], f"{LIVE}hub/join")  # the room has a link to keep
+    live = Path(cohort["settings"]["state_dir"]) / "live"
+    room = tmp_path / "room"
+    room.mkdir(mode=0o700)
+    with sqlite3.connect(live / DB_FILE_NAME) as source, sqlite3.connect(room / DB_FILE_NAME) as copy:
+        source.backup(copy)  # a consistent copy while the room runs
+    command = live_service(load_settings(cohort["cohort_file"]), cohort["kit"])["command"]
+    key_file = tmp_path / "identity.key"
+    command[command.index("--dir") + 1] = str(room)
+    command[command.index("--identity-key") + 1] = str(key_file)
+    command[command.index("--port") + 1] = str(any_free_port())
+    env = dict(cohort["env"], JUPYTERHUB_API_TOKEN="unused", JUPYTERHUB_SERVICE_PREFIX=LIVE)
+
+    def refusal() -> str:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 1, done.stdout + done.stderr
+        return done.stderr
+
+    assert f"the live room could not start: {key_file}: the live room's identity key file is missing" in refusal()
+    assert not key_file.exists()
+    key_file.write_text(secrets.token_hex(32) + "\n")
+    key_file.chmod(0o600)
+    assert f"{key_file}: not the identity key this room's links were made with" in refusal()

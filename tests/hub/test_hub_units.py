@@ -107,9 +107,19 @@ def test_grader_field(tmp_path):
     (("trainees: [ann, bob]", "trainees: [ann, nobody]"), "field 'trainees': 'nobody' is a system account"),
     (("facilitators: [fay]", "facilitators: [daemon]"), "field 'facilitators': 'daemon' is a system account"),
     (("idle_timeout: 900", "idle_timeout: 900\nadmins: [root]"), "field 'admins': 'root' is a system account"),
+    (("idle_timeout: 900", "idle_timeout: 900\nlive_identity_key: keys/live.key"),
+     "field 'live_identity_key': 'keys/live.key' must be an absolute path"),
+    (("idle_timeout: 900", "idle_timeout: 900\nlive_identity_key: /etc/frontline/"),
+     "field 'live_identity_key' must be the path of a file, not '/etc/frontline/'"),
+    (("idle_timeout: 900", "idle_timeout: 900\nlive_identity_key: [a]"),
+     "field 'live_identity_key' must be the path of a file, not ['a']"),
+    (("idle_timeout: 900", "idle_timeout: 900\nlive_identity_key: {state}/exchange/live.key"),
+     "is inside the shared exchange folder"),
+    (("idle_timeout: 900", "idle_timeout: 900\nlive_identity_key: {state}/course/live.key"),
+     "is inside the shared course folder"),
 ])
 def test_cohort_file_errors_name_the_file_and_field(tmp_path, change, expected):
-    path = _write(tmp_path, COHORT.format(state=tmp_path).replace(*change))
+    path = _write(tmp_path, COHORT.format(state=tmp_path).replace(*change).replace("{state}", str(tmp_path)))
     with pytest.raises(HubSettingsError) as error:
         load_settings(path)
     assert str(path) in str(error.value) and expected in str(error.value)
@@ -277,6 +287,9 @@ def test_hub_config_from_cohort(tmp_path, monkeypatch):
     services = {s["name"]: s for s in c.JupyterHub.services}
     assert "--timeout=900" in services["idle-culler"]["command"]
     assert services["live"]["url"] == "http://127.0.0.1:8124" and services["live"]["oauth_no_confirm"]
+    live = services["live"]["command"]  # the identity key beside the room's database, in a file of its own
+    assert live[live.index("--dir") + 1] == str(tmp_path / "state" / "live")
+    assert live[live.index("--identity-key") + 1] == str(tmp_path / "state" / "live" / "identity.key")
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
     assert roles["live-room"]["scopes"] == ["read:groups!group=facilitators"]
     assert "delete:servers" in roles["idle-culler"]["scopes"]
@@ -298,6 +311,18 @@ def test_hub_config_from_cohort(tmp_path, monkeypatch):
     granting = [r for r in c.JupyterHub.load_roles if any("service=formgrader" in s for s in r["scopes"])]
     assert granting == [{"name": "graders", "scopes": ["access:services!service=formgrader"], "groups": ["trainers"]}]
     assert c.JupyterHub.template_paths and (Path(c.JupyterHub.template_paths[0]) / "home.html").is_file()
+
+
+def test_live_identity_key_file_from_the_cohort_file(tmp_path, monkeypatch):
+    monkeypatch.setattr("frontline.hub.config.proxy_command", lambda: "configurable-http-proxy")
+    key = tmp_path / "keys" / "live.key"
+    settings = load_settings(_write(tmp_path, COHORT.format(state=tmp_path / "state")
+                                    + f"live_identity_key: {key}\n"))
+    assert settings.live_key_file == key
+    c = Config()
+    configure(c, settings, tmp_path / "kit")
+    live = next(s for s in c.JupyterHub.services if s["name"] == "live")["command"]
+    assert live[live.index("--identity-key") + 1] == str(key)
 
 
 def test_formgrader_port_from_the_cohort_file(tmp_path, monkeypatch):

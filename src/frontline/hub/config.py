@@ -151,7 +151,8 @@ def live_service(settings: HubSettings, kit: Path) -> dict:
         "name": LIVE_SERVICE,
         "url": f"http://127.0.0.1:{settings.live_port}",
         "command": [sys.executable, "-P", str(Path(__file__).with_name("live_service.py")), "--dir", str(room),
-                    "--port", str(settings.live_port), "--facilitators-group", FACILITATORS_GROUP],
+                    "--identity-key", str(settings.live_key_file), "--port", str(settings.live_port),
+                    "--facilitators-group", FACILITATORS_GROUP],
         # the room answers this machine's own names and addresses; another public name (a DNS alias, a proxy in
         # front of the hub) is added with FRONTLINE_LIVE_ALLOWED_HOSTS in the hub's environment
         "environment": {"FRONTLINE_KIT": str(kit),

@@ -17,7 +17,7 @@ Routes (under the service's prefix, e.g. ``/services/live/``):
 Anonymity stays the default: the participant is created without a name, so the room shows counts and answers,
 never who gave them. One hub user keeps one participant, also after the service restarts: the room's database
 knows them by a keyed hash of their hub name (:meth:`frontline.live.store.SessionStore.participant_for_identity`),
-never by the name itself.
+never by the name itself; the key is in a file of its own (:mod:`frontline.live.identity_key`), not in the database.
 """
 
 from __future__ import annotations
@@ -43,15 +43,16 @@ class HubParticipants:
     notebook share it); after a restart, a fresh one for the same participant.
     """
 
-    def __init__(self, store: Any):
+    def __init__(self, store: Any, key: bytes):
         self.store = store
+        self._key = key
         self._tokens: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
 
     def for_user(self, username: str) -> tuple[str, str]:
         with self._lock:
             if username not in self._tokens:
-                participant, token, _new = self.store.participant_for_identity(f"hub:{username}")
+                participant, token, _new = self.store.participant_for_identity(f"hub:{username}", self._key)
                 self._tokens[username] = (participant, token)
             return self._tokens[username]
 
@@ -66,11 +67,14 @@ def _joined_page(title: str, token: str) -> str:
 def hub_router(settings: Any, auth: Any, facilitators_group: str, api_url: str | None = None) -> APIRouter:
     """Routes that let the hub's login stand in for the join code and the facilitator link.
 
-    ``settings`` is the live server's ``ServerSettings`` (its store and facilitator token); ``auth`` a
-    ``jupyterhub.services.auth.HubOAuth`` configured from the service's environment.
+    ``settings`` is the live server's ``ServerSettings`` (its store, facilitator token and identity key, see
+    ``ServeOptions.identity_key``); ``auth`` a ``jupyterhub.services.auth.HubOAuth`` configured from the
+    service's environment.
     """
+    if settings.identity_key is None:
+        raise ValueError("the live room behind the hub needs an identity key file (ServeOptions.identity_key)")
     router = APIRouter()
-    participants = HubParticipants(settings.store)
+    participants = HubParticipants(settings.store, settings.identity_key)
     prefix = auth.base_url if auth.base_url.endswith("/") else auth.base_url + "/"
     hub_api = (api_url or auth.api_url).rstrip("/")
 

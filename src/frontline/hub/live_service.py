@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+IDENTITY_KEY_VARIABLE = "FRONTLINE_LIVE_IDENTITY_KEY"  # frontline.live.identity_key.ENV_VAR, before the kit loads
+
 
 def _static() -> Path:
     from frontline.live.routes.pages import STATIC
@@ -40,21 +42,26 @@ def prefixed_room_script(prefix: str) -> str:
     return root + script.replace("fetch(path,", "fetch(FRONTLINE_ROOT + path,")
 
 
-def build_app(folder: Path | None, facilitators_group: str, title: str | None = None, db_url: str | None = None) -> Any:
+def build_app(folder: Path | None, facilitators_group: str, title: str | None = None, db_url: str | None = None,
+              identity_key: Path | None = None) -> Any:
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse, Response
     from jupyterhub.services.auth import HubOAuth
 
     from frontline.hub.hub_auth import hub_router
+    from frontline.live.identity_key import KEY_FILE_NAME, key_source
     from frontline.live.server import ServeOptions, create_app, prepare
     from frontline.live.store import sqlite_url
 
     if db_url is None:  # SQLite in the hub's state folder; PostgreSQL (--db) beyond one machine
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         db_url = sqlite_url(folder)
+    if identity_key is None and folder is not None:  # beside the SQLite database, but never inside it
+        identity_key = folder / KEY_FILE_NAME
     # The live server refuses unknown Host names; behind the hub it is reached by the hub's public name(s).
     hosts = tuple(h.strip() for h in os.environ.get("FRONTLINE_LIVE_ALLOWED_HOSTS", "").split(",") if h.strip())
-    settings = prepare(ServeOptions(db_url=db_url, title=title or "Live session", extra={"allowed_hosts": hosts}))
+    settings = prepare(ServeOptions(db_url=db_url, title=title or "Live session", identity_key=key_source(identity_key),
+                                    extra={"allowed_hosts": hosts}))
     auth = HubOAuth(api_token=os.environ["JUPYTERHUB_API_TOKEN"], cache_max_age=60)
     prefix = auth.base_url if auth.base_url.endswith("/") else auth.base_url + "/"
     live = create_app(settings)
@@ -113,6 +120,9 @@ def main(argv: list[str] | None = None) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--dir", type=Path, help="folder of the room's SQLite database")
     where.add_argument("--db", help="database URL, e.g. postgresql+psycopg://live@db/live (env FRONTLINE_LIVE_DB)")
+    parser.add_argument("--identity-key", type=Path, metavar="FILE",
+                        help="file of the key of hub users' links to participants, made on first start "
+                             f"(default: DIR/identity.key; {IDENTITY_KEY_VARIABLE}, the key itself, comes first)")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--facilitators-group", default="facilitators")
@@ -123,7 +133,11 @@ def main(argv: list[str] | None = None) -> None:
     db_url = options.db or os.environ.get("FRONTLINE_LIVE_DB")
     if options.dir is None and not db_url:
         parser.error("give --dir (SQLite) or --db / FRONTLINE_LIVE_DB (a database URL)")
-    app = DeferredApp(lambda: build_app(options.dir, options.facilitators_group, options.title, db_url), front_page)
+    if options.dir is None and options.identity_key is None and IDENTITY_KEY_VARIABLE not in os.environ:
+        parser.error(f"with --db, give --identity-key FILE or set {IDENTITY_KEY_VARIABLE}: the key of hub users' "
+                     "links is kept out of the database")
+    app = DeferredApp(lambda: build_app(options.dir, options.facilitators_group, options.title, db_url,
+                                        options.identity_key), front_page)
     uvicorn.run(app, host=options.host, port=options.port, log_level="warning", lifespan="off")
 
 

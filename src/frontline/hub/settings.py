@@ -11,6 +11,7 @@ A small YAML file the person who runs the server edits (see docs/hub.md)::
     limits: {memory: 2G, cpu: 1.0, processes: 256}
     idle_timeout: 3600
     grader: grader-spring      # optional: the account that owns the course (default grader-<cohort>)
+    live_identity_key: /etc/frontline/spring-live.key   # optional (default state_dir/live/identity.key)
 
 ``limits.memory`` and ``limits.cpu`` (CPUs' worth of time, e.g. 0.5 or 2) bound each account as a whole when
 the machine allows control groups (:mod:`frontline.hub.limits`); ``memory`` also bounds each process's address
@@ -121,6 +122,7 @@ class HubSettings:
     process_limit: int = 256
     idle_timeout: int = 3600
     live_port: int = 0
+    live_identity_key: Path | None = None
     grader: str = ""
     formgrader_port: int = 0
     source: Path | None = None
@@ -134,6 +136,11 @@ class HubSettings:
     def course(self) -> Path:
         """The nbgrader course folder (sources, submissions, gradebook): the grader account's, ``0700``."""
         return self.state_dir / "course"
+
+    @property
+    def live_key_file(self) -> Path:
+        """The file of the live room's identity key (kept out of the room's database): set, else beside it."""
+        return self.live_identity_key or self.state_dir / "live" / "identity.key"
 
     @property
     def everyone(self) -> tuple[str, ...]:
@@ -196,7 +203,26 @@ def _names(data: dict, key: str, where: str, required: bool = False) -> tuple[st
 
 
 _KNOWN = {"cohort", "trainers", "trainees", "facilitators", "admins", "port", "ip", "state_dir", "authenticator",
-          "authenticator_config", "limits", "idle_timeout", "live_port", "grader", "formgrader_port"}
+          "authenticator_config", "limits", "idle_timeout", "live_port", "live_identity_key", "grader",
+          "formgrader_port"}
+
+
+def _key_file(data: dict, where: str, state_dir: Path) -> Path | None:
+    value = data.get("live_identity_key")
+    if value is None:
+        return None
+    field_name = f"{where}: field 'live_identity_key'"
+    if not isinstance(value, str) or not value.strip() or value.endswith("/"):
+        raise HubSettingsError(f"{field_name} must be the path of a file, not {value!r}")
+    path = Path(value)
+    if not path.is_absolute():
+        raise HubSettingsError(f"{field_name}: {value!r} must be an absolute path (the hub starts the live room "
+                               "in its own folder)")
+    for shared in ("exchange", "course"):  # trainees, or the grader, can read or plant files there
+        if path.is_relative_to(state_dir / shared):
+            raise HubSettingsError(f"{field_name}: {value!r} is inside the shared {shared} folder; keep the key "
+                                   "where only the account running the live room can read it")
+    return path
 
 
 def load_settings(path: Path | str | None = None) -> HubSettings:
@@ -247,6 +273,7 @@ def load_settings(path: Path | str | None = None) -> HubSettings:
         raise HubSettingsError(f"{path}: field 'authenticator_config' must be a mapping of settings")
     admins = _names(data, "admins", str(path))
     grader = _grader(data, str(path), cohort.strip(), (*trainers, *trainees, *facilitators, *admins))
+    state_dir = Path(str(data.get("state_dir", "/srv/frontline")))
     return HubSettings(
         cohort=cohort.strip(),
         trainers=trainers,
@@ -255,7 +282,7 @@ def load_settings(path: Path | str | None = None) -> HubSettings:
         admins=admins,
         port=integers["port"],
         ip=str(data.get("ip", "")),
-        state_dir=Path(str(data.get("state_dir", "/srv/frontline"))),
+        state_dir=state_dir,
         authenticator=str(data.get("authenticator", "first-use")),
         authenticator_config=auth_config,
         memory_limit=parse_size(limits.get("memory", "2G"), f"{path}: field 'limits.memory'"),
@@ -263,6 +290,7 @@ def load_settings(path: Path | str | None = None) -> HubSettings:
         process_limit=processes,
         idle_timeout=integers["idle_timeout"],
         live_port=integers["live_port"],
+        live_identity_key=_key_file(data, str(path), state_dir),
         grader=grader,
         formgrader_port=integers["formgrader_port"],
         source=path,

@@ -28,6 +28,7 @@ class ServerSettings:
     joins_per_minute: int = 60  # new participants per client address per minute (0: no limit)
     failed_join_limit: int = 30  # wrong join codes per client address per minute before it is told to wait
     allowed_hosts: tuple[str, ...] = ()  # host names besides addresses, localhost and this machine's names
+    identity_key: bytes | None = None  # the HMAC key of hub identities, from its own file (never the database)
 
     @property
     def kit_root(self) -> Path | None:
@@ -60,6 +61,8 @@ class ServeOptions:
     plan: Path | None = None
     notebooks: Path | None = None
     max_participants: int | None = None
+    # where the hub identities' key is: a file's path, or a source from frontline.live.identity_key.key_source
+    identity_key: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -77,6 +80,15 @@ def prepare(options: ServeOptions) -> ServerSettings:
         plan = load_plan(options.plan, options.notebooks.parent if options.notebooks else None, checked)
     if store is None:  # only once the plan is known to be good, so a typo creates no database
         store = SessionStore(options.db_url)
+    identity_key = None
+    if options.identity_key is not None:
+        from frontline.live.identity_key import open_identity_key
+
+        try:
+            identity_key = open_identity_key(options.identity_key, store)
+        except Exception:
+            store.close()
+            raise
     code, token = store.ensure_secrets(options.join_code, options.title or (plan.title if plan else None))
     if options.max_participants is not None:
         store.set_json("max_participants", options.max_participants)
@@ -89,4 +101,4 @@ def prepare(options: ServeOptions) -> ServerSettings:
         store.set_setting("plan_digest", plan.digest)
     return ServerSettings(store=store, join_code=code, facilitator_token=token,
                           title=store.get_setting("title") or "Live session", notebooks=options.notebooks,
-                          **options.extra)
+                          identity_key=identity_key, **options.extra)

@@ -169,9 +169,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-IDENTITY_SECRET = "identity_secret"  # the settings key of the HMAC key for identities
-
-
 DB_FILE_NAME = "live-session.sqlite"
 
 
@@ -393,6 +390,25 @@ class SessionStore:
         with self._writing() as conn:
             _set_setting(conn, key, value)
 
+    def setting_once(self, key: str, value: str) -> str:
+        """Store ``value`` under ``key`` unless a value is there already (another process's); the stored value."""
+        with self._writing() as conn:
+            conn.execute(self._insert(settings_table).values(key=key, value=value).on_conflict_do_nothing())
+            return conn.execute(select(settings_table.c.value).where(settings_table.c.key == key)).scalar_one()
+
+    def remove_setting(self, key: str, scrub: bool = False) -> None:
+        """Delete a setting; with ``scrub``, also rewrite the table so its old value is not left in free space."""
+        with self._writing() as conn:
+            conn.execute(delete(settings_table).where(settings_table.c.key == key))
+        if scrub:
+            with self._write_lock, self.engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # neither may run in a transaction
+                if self.is_sqlite:
+                    conn.exec_driver_sql("VACUUM")
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                else:
+                    conn.exec_driver_sql(f"VACUUM FULL {settings_table.name}")
+
     def get_json(self, key: str, default: Any = None) -> Any:
         raw = self.get_setting(key)
         if raw is None:
@@ -530,44 +546,45 @@ class SessionStore:
             return conn.execute(select(people.c.participant_id).where(people.c.token_hash == hashed).union_all(
                 select(extra.c.participant_id).where(extra.c.token_hash == hashed))).scalar()
 
-    def participant_for_identity(self, identity: str) -> tuple[str, str, bool]:
+    def participant_for_identity(self, identity: str, key: bytes) -> tuple[str, str, bool]:
         """The participant of a person an outside login vouches for (e.g. ``"hub:ann"``), created without a name
         on their first join; ``(participant id, a fresh token, whether the participant is new)``.
 
-        The identity is kept only as an HMAC under a secret of this session (in its settings), so the database
-        holds no names, and the same person gets the same participant after a restart. Each call issues a new
-        token (tokens are kept only hashed); the person's earlier tokens keep working.
+        The identity is kept only as an HMAC under ``key``, which the database never holds (see
+        :mod:`frontline.live.identity_key`), so the database holds no names, and the same person gets the same
+        participant after a restart. Each call issues a new token (tokens are kept only hashed); the person's
+        earlier tokens keep working.
         """
         token, now = secrets.token_urlsafe(24), time.time()
         people, identities = participants_table, identities_table
+        hashed_identity = hmac.new(key, identity.encode(), hashlib.sha256).hexdigest()
         with self._writing() as conn:
-            key = hmac.new(self._identity_secret(conn).encode(), identity.encode(), hashlib.sha256).hexdigest()
             found = conn.execute(select(identities.c.participant_id)
-                                 .where(identities.c.identity_hash == key)).scalar()
+                                 .where(identities.c.identity_hash == hashed_identity)).scalar()
             created = found is None
             if created:
                 found = "p-" + secrets.token_hex(6)
                 conn.execute(insert(people).values(participant_id=found, token_hash=hash_token(token), name=None,
                                                    joined_at=now))
-                claimed = conn.execute(self._insert(identities).values(identity_hash=key, participant_id=found)
+                claimed = conn.execute(self._insert(identities)
+                                       .values(identity_hash=hashed_identity, participant_id=found)
                                        .on_conflict_do_nothing()).rowcount
                 if claimed:
                     _apply_tallies(conn, {TOTALS: Counter({PARTICIPANTS_TOTAL: 1})}, self._upsert)
                 else:  # another server process let the same person in a moment ago: theirs is the participant
                     conn.execute(delete(people).where(people.c.participant_id == found))
                     found = conn.execute(select(identities.c.participant_id)
-                                         .where(identities.c.identity_hash == key)).scalar_one()
+                                         .where(identities.c.identity_hash == hashed_identity)).scalar_one()
                     created = False
             if not created:
                 conn.execute(insert(participant_tokens_table).values(token_hash=hash_token(token),
                                                                      participant_id=found, issued_at=now))
         return found, token, created
 
-    def _identity_secret(self, conn: Connection) -> str:
-        """The session's HMAC key for identities, made on first use (the first process to store one wins)."""
-        conn.execute(self._insert(settings_table).values(key=IDENTITY_SECRET, value=secrets.token_hex(32))
-                     .on_conflict_do_nothing())
-        return conn.execute(select(settings_table.c.value).where(settings_table.c.key == IDENTITY_SECRET)).scalar_one()
+    def identity_count(self) -> int:
+        """How many people an outside login vouched for are linked to a participant."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(identities_table)).scalar_one()
 
     def room_size(self) -> int:
         with self.engine.connect() as conn:
