@@ -1,0 +1,100 @@
+"""Every chart a lesson shows, as a screen reader meets it: its text alternative says only numbers its table of
+numbers says (rounded the same way), the table says what it holds, and every number drawn on the picture is in it.
+
+Each lesson runs in this process, cell by cell, up to its last chart, on the kit's generated data: if the data or
+their seed change, a text that no longer matches its chart fails here.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import contextlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+
+from frontline.lessons.charts import NUMBER
+
+REPO = Path(__file__).resolve().parents[1]
+LESSONS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@dataclass
+class ShownChart:
+    alt: str
+    plain: str
+    table: BeautifulSoup | None
+    drawn: list[str] = field(default_factory=list)  # the value labels written on the picture
+
+
+def charts_of(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[ShownChart]:
+    """Run the lesson's code cells up to its last chart and collect each chart as it is shown."""
+    import IPython.display
+
+    charts: list[ShownChart] = []
+    drawn: list[str] = []
+
+    def display(bundle, raw=False):
+        figure = BeautifulSoup(bundle["text/html"], "html.parser").find("figure", class_="frontline-chart")
+        if figure is not None:
+            charts.append(ShownChart(figure.find("img")["alt"], bundle["text/plain"], figure.find("table"),
+                                     list(drawn)))
+        drawn.clear()
+
+    close = plt.close
+
+    def close_and_read(figure=None):  # show_chart closes the finished figure: read its value labels first
+        if isinstance(figure, matplotlib.figure.Figure):
+            drawn.extend(text.get_text() for ax in figure.axes for text in ax.texts)
+        close(figure)
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    monkeypatch.setattr(plt, "close", close_and_read)
+    cells = [cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+    last_chart = max(i for i, source in enumerate(cells) if "show_chart(" in source)
+    namespace: dict = {}
+    for source in cells[: last_chart + 1]:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(source, f"{path.name} cell", "exec"), namespace)
+    plt.close("all")
+    return charts
+
+
+def numbers_in(text: str) -> set[str]:
+    return set(NUMBER.findall(text))
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_chart_says_the_numbers_of_its_table(path, monkeypatch):
+    calls = sum(cell.source.count("show_chart(") for cell in nbformat.read(path, as_version=4).cells
+                if cell.cell_type == "code")
+    charts = charts_of(path, monkeypatch)
+    assert charts and len(charts) == calls, "a chart was drawn but not shown with its text"
+    for chart in charts:
+        where = f"{path.name}: chart {chart.alt[:60]!r}"
+        assert chart.plain == f"[Chart] {chart.alt}", where
+        # what the screen reader says is plain text: no field left unfilled, no column names
+        assert "{" not in chart.alt and "}" not in chart.alt and "_" not in chart.alt, where
+        assert chart.table is not None, f"{where} has no table of numbers"
+
+        # the table says what it holds: a caption, and a heading for every column, the row labels' too
+        caption = chart.table.find("caption")
+        assert caption is not None and caption.get_text().strip(), f"{where}: the table has no caption"
+        headings = chart.table.find("thead").find_all("th")
+        assert headings and all(th.get_text().strip() and th["scope"] == "col" for th in headings), where
+        rows = chart.table.find("tbody").find_all("tr")
+        assert rows and all(row.find("th", scope="row") for row in rows), where
+
+        table_says = numbers_in(" ".join(cell.get_text() for cell in chart.table.find_all(["caption", "th", "td"])))
+        unsaid = numbers_in(chart.alt) - table_says
+        assert not unsaid, f"{where} says {sorted(unsaid)}, which its table of numbers does not"
+        undrawn = numbers_in(" ".join(chart.drawn)) - table_says
+        assert not undrawn, f"{where}: the picture writes {sorted(undrawn)}, which its table of numbers does not"
