@@ -3,7 +3,9 @@
 Every helper labels its values on the chart (meaning never rests on colour or bar length alone) and returns the
 matplotlib Axes so a lesson can add to it. A lesson then shows the finished chart with :func:`show_chart`, which
 gives the picture the text alternative the lesson writes for it (what the chart shows and what it finds) and the
-chart's numbers as a table, so a trainee who uses a screen reader gets the same lesson.
+chart's numbers as a table, so a trainee who uses a screen reader gets the same lesson. The text quotes its figures
+from that table (``{row}`` fields, see :func:`fill_alt`), never typed by hand, so it stays true when the data
+change.
 """
 
 from __future__ import annotations
