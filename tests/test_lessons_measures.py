@@ -83,6 +83,7 @@ def test_pareto_chart_stars_the_vital_few_and_labels_bars():
     ax = pareto_chart(counts, "causes")
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["★ a", "★ b", "c", "d", "e"]
+    assert [t.get_text() for t in ax.texts] == ["50", "30", "10", "5", "5"]  # each bar's count, largest first
     bars = bar_chart(pd.Series({"x": 0.25}), "share", fmt="{:.0%}")
     assert [t.get_text() for t in bars.texts] == ["25%"]
     two = line_chart([1, 2], {"kept": [1, 2], "lost": [2, 1]}, "t")

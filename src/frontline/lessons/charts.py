@@ -31,15 +31,18 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (7.5, 3.6)) -> Axes:
     return ax
 
 
-def pareto_chart(counts: pd.Series, title: str, ax: Axes | None = None, threshold: float = 0.8) -> Axes:
-    """Bars of counts, largest first, with the cumulative share as a line; marks the "vital few" that reach
-    ``threshold`` of the total with a ★ in their labels."""
+def pareto_chart(counts: pd.Series, title: str, ax: Axes | None = None, threshold: float = 0.8,
+                 fmt: str = "{:,.0f}") -> Axes:
+    """Bars of counts, largest first, each labelled with its count (written with ``fmt``), with the cumulative
+    share as a line; marks the "vital few" that reach ``threshold`` of the total with a ★ in their labels."""
     counts = counts.sort_values(ascending=False)
     share = counts.cumsum() / counts.sum()
     vital = int((share < threshold).sum()) + 1
     ax = _axes(ax, (8, 4))
     labels = [("★ " if i < vital else "") + str(name).replace("_", " ") for i, name in enumerate(counts.index)]
-    ax.bar(labels, counts.to_numpy(), color=["#1f5f8b" if i < vital else "#a9c4d8" for i in range(len(counts))])
+    bars = ax.bar(labels, counts.to_numpy(), color=["#1f5f8b" if i < vital else "#a9c4d8" for i in range(len(counts))])
+    ax.bar_label(bars, labels=[fmt.format(v) for v in counts.to_numpy()], padding=2, fontsize=8)
+    ax.margins(y=0.1)
     ax.set_ylabel("count")
     ax.set_title(title)
     ax.tick_params(axis="x", labelrotation=40)
