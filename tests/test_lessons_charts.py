@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import contextlib
 import io
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -72,13 +73,70 @@ def numbers_in(text: str) -> set[str]:
     return set(NUMBER.findall(text))
 
 
+def rows_of(table: BeautifulSoup) -> dict[str, list[float]]:
+    """Row label -> the row's values as numbers (72% -> 72.0, 1,497 -> 1497.0), in the table's order."""
+    return {row.find("th").get_text(): [float(td.get_text().rstrip("%").replace(",", "")) for td in row.find_all("td")]
+            for row in table.find("tbody").find_all("tr")}
+
+
+def first_column(rows: dict[str, list[float]]) -> list[float]:
+    return [values[0] for values in rows.values()]
+
+
+def falls_throughout(rows):
+    column = first_column(rows)
+    assert all(later < earlier for earlier, later in pairwise(column)), column
+
+
+def in_order(*first: str, last: str):
+    def check(rows):
+        assert list(rows)[: len(first)] == list(first) and list(rows)[-1] == last, list(rows)
+        assert first_column(rows) == sorted(first_column(rows), reverse=True)
+    return check
+
+
+def pareto_claims(rows):
+    # "five of the ten causes, starred, reach 80% together: <the five named>. The other five have <a> to <b>"
+    counts = first_column(rows)
+    shares = [sum(counts[: n + 1]) / sum(counts) for n in range(len(counts))]
+    assert len(counts) == 10 and shares[3] < 0.8 <= shares[4], shares
+    assert list(rows)[:5] == ["confusing bill", "missed delivery window", "password reset loop", "wrong item shipped",
+                              "unclear return policy"]
+    assert min(counts[5:]) == rows["after hours voicemail"][0] and max(counts[5:]) == rows["callback not made"][0]
+
+
+def most_about_people(rows):
+    assert rows["3 people"][0] > sum(first_column(rows)) / 2, rows
+
+
+def curves_bend_upward(rows):
+    for column in zip(*rows.values(), strict=True):
+        steps = [later - earlier for earlier, later in pairwise(column)]
+        assert all(step > 0 for step in steps) and steps[-1] > 2 * steps[0], column
+
+
+# The words of a chart's text that depend on the data ("most", "falls with every", "lead", "least"), by lesson and
+# chart: checked against the chart's own table, as shown.
+CLAIMS = {
+    ("02_what_customers_value", 0): most_about_people,
+    ("03_diagnosis", 0): falls_throughout,
+    ("04_problem_solving", 0): pareto_claims,
+    ("04_problem_solving", 1): in_order("knowledge base out of date", "password reset loop", "order not recorded",
+                                        last="unclear return policy"),
+    ("07_retention_economics", 0): curves_bend_upward,
+    ("08_measuring_service", 0): falls_throughout,
+    ("09_leading_a_service_culture", 0): in_order("confusing bill", "missed delivery window", "password reset loop",
+                                                  last="after hours voicemail"),
+}
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_every_chart_says_the_numbers_of_its_table(path, monkeypatch):
     calls = sum(cell.source.count("show_chart(") for cell in nbformat.read(path, as_version=4).cells
                 if cell.cell_type == "code")
     charts = charts_of(path, monkeypatch)
     assert charts and len(charts) == calls, "a chart was drawn but not shown with its text"
-    for chart in charts:
+    for number, chart in enumerate(charts):
         where = f"{path.name}: chart {chart.alt[:60]!r}"
         assert chart.plain == f"[Chart] {chart.alt}", where
         # what the screen reader says is plain text: no field left unfilled, no column names
@@ -98,3 +156,5 @@ def test_every_chart_says_the_numbers_of_its_table(path, monkeypatch):
         assert not unsaid, f"{where} says {sorted(unsaid)}, which its table of numbers does not"
         undrawn = numbers_in(" ".join(chart.drawn)) - table_says
         assert not undrawn, f"{where}: the picture writes {sorted(undrawn)}, which its table of numbers does not"
+        if (path.stem, number) in CLAIMS:
+            CLAIMS[path.stem, number](rows_of(chart.table))
