@@ -208,8 +208,15 @@ def test_a_number_typed_into_a_chart_text_that_the_table_does_not_say_is_refused
         "Satisfaction (4 or 5) falls from 72% with no transfer to 12% after 3.")
 
 
-def test_a_table_of_numbers_without_a_name_for_its_rows_is_refused():
-    ax = bar_chart(pd.Series({"x": 1.0}, name="count"), "t")
-    with pytest.raises(ValueError, match="need a name for their rows"):
-        chart_html(ax, "A single bar.", numbers=pd.Series({"x": 1.0}, name="count"))
+@pytest.mark.parametrize(("numbers", "title", "message"), [
+    (pd.Series({"x": 1.0}, name="count"), "t", "need a name for their rows"),
+    (pd.Series({"x": 1.0}).rename_axis("cause"), "t", "need a name for their values"),
+    (pd.Series({"x": 1.0}, name="count").rename_axis("cause"), "", "needs a caption: give the chart a title"),
+])
+def test_a_table_of_numbers_a_screen_reader_could_not_announce_is_refused(numbers, title, message):
+    ax = bar_chart(numbers, title)
+    with pytest.raises(ValueError, match=message):
+        chart_html(ax, "A single bar.", numbers=numbers)
+    assert "<caption>Causes</caption>" in chart_html(ax, "A single bar.", numbers=numbers.rename("count")
+                                                     .rename_axis("cause"), caption="Causes")
     plt.close(ax.figure)

@@ -182,6 +182,11 @@ def _numbers_table(numbers: pd.Series | pd.DataFrame, fmt: str, caption: str) ->
     if frame.index.name is None or not str(frame.index.name).strip():
         raise ValueError("the chart's numbers need a name for their rows (the index name: 'channel', 'level', …), "
                          "for the heading of the table's first column")
+    if isinstance(numbers, pd.Series) and not str(numbers.name or "").strip():
+        raise ValueError("the chart's numbers need a name for their values (the series name: 'median wait "
+                         "(minutes)', …), for the heading of the table's second column")
+    if not caption.strip():
+        raise ValueError("the chart's table of numbers needs a caption: give the chart a title, or pass caption=…")
     header = "".join(f'<th scope="col">{html.escape(_plain(name))}</th>' for name in [frame.index.name, *frame.columns])
     rows = []
     for label, values in frame.iterrows():
