@@ -90,6 +90,9 @@ def test_pareto_chart_stars_the_vital_few_and_labels_bars():
     assert [t.get_text() for t in two.texts] == ["kept", "lost"]
     one = line_chart([1, 2], {"share": [0.5, 0.75]}, "t", point_format="{:.0%}")
     assert [t.get_text() for t in one.texts] == ["50%", "75%"] and one.get_legend() is None
+    one.figure.canvas.draw()
+    ticks = [t.get_text() for t in one.get_yticklabels() if t.get_text()]
+    assert ticks and all(tick.endswith("%") for tick in ticks)  # the axis agrees with the labels
 
 
 def test_bar_chart_axes_agree_with_their_labels():

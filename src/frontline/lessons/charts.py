@@ -86,7 +86,8 @@ def bar_chart(values: pd.Series, title: str, xlabel: str = "", ylabel: str = "",
 def line_chart(x: Sequence[float], lines: Mapping[str, Sequence[float]], title: str, xlabel: str = "",
                ylabel: str = "", ax: Axes | None = None, point_format: str | None = None) -> Axes:
     """One line per series, each with its own marker; with several series each is also named at its end (not
-    only by a legend colour). ``point_format`` (e.g. ``"{:.0%}"``) writes every point's value beside it."""
+    only by a legend colour). ``point_format`` (e.g. ``"{:.0%}"``) writes every point's value beside it; when it
+    writes a percentage, the values' axis is in percent too, so the axis and the labels agree."""
     ax = _axes(ax)
     markers = "osd^vx*"
     xs = list(x)
@@ -103,6 +104,8 @@ def line_chart(x: Sequence[float], lines: Mapping[str, Sequence[float]], title: 
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    if point_format and "%}" in point_format:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     if len(lines) > 1:
         ax.legend(frameon=False)
         ax.margins(x=0.15)
