@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 
 from frontline.learn.computations import Tables
 from frontline.learn.registry import COMPUTATIONS
-from frontline.lessons.charts import bar_chart, chart_html, line_chart, pareto_chart, show_chart
+from frontline.lessons.charts import bar_chart, chart_html, fill_alt, line_chart, pareto_chart, show_chart
 from frontline.lessons.measures import bootstrap_interval, csat, lifetime_value, nps
 from frontline.scenarios import models
 
@@ -83,12 +83,16 @@ def test_pareto_chart_stars_the_vital_few_and_labels_bars():
     ax = pareto_chart(counts, "causes")
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["★ a", "★ b", "c", "d", "e"]
+    assert [t.get_text() for t in ax.texts] == ["50", "30", "10", "5", "5"]  # each bar's count, largest first
     bars = bar_chart(pd.Series({"x": 0.25}), "share", fmt="{:.0%}")
     assert [t.get_text() for t in bars.texts] == ["25%"]
     two = line_chart([1, 2], {"kept": [1, 2], "lost": [2, 1]}, "t")
     assert [t.get_text() for t in two.texts] == ["kept", "lost"]
     one = line_chart([1, 2], {"share": [0.5, 0.75]}, "t", point_format="{:.0%}")
     assert [t.get_text() for t in one.texts] == ["50%", "75%"] and one.get_legend() is None
+    one.figure.canvas.draw()
+    ticks = [t.get_text() for t in one.get_yticklabels() if t.get_text()]
+    assert ticks and all(tick.endswith("%") for tick in ticks)  # the axis agrees with the labels
 
 
 def test_bar_chart_axes_agree_with_their_labels():
@@ -122,6 +126,7 @@ def test_a_chart_is_shown_as_a_picture_with_its_text_alternative_and_its_numbers
     assert bundle["text/plain"] == f"[Chart] {image['alt']}"
     table = figure.find("details").find("table")
     assert figure.find("summary").get_text() == "The numbers in this chart"
+    assert table.find("caption").get_text() == "Median wait"  # the chart's title, unless the lesson gives one
     assert [th.get_text() for th in table.find("thead").find_all("th")] == ["channel", "median wait"]
     assert [[cell.get_text() for cell in row.find_all(["th", "td"])] for row in table.find("tbody").find_all("tr")] \
         == [["chat", "2 minutes"], ["email", "220 minutes"]]
@@ -141,4 +146,80 @@ def test_a_chart_without_a_text_alternative_is_refused(alt, monkeypatch):
     ax = bar_chart(pd.Series({"x": 1.0}), "t")
     with pytest.raises(ValueError, match="a chart needs alternative text"):
         show_chart(ax, alt)
+    plt.close(ax.figure)
+
+
+def shown_charts(monkeypatch) -> list[dict]:
+    import IPython.display
+
+    shown: list[dict] = []
+    monkeypatch.setattr(IPython.display, "display", lambda bundle, raw: shown.append(bundle))
+    return shown
+
+
+def test_a_chart_text_quotes_its_numbers_as_the_table_writes_them(monkeypatch):
+    shown = shown_charts(monkeypatch)
+    satisfied = pd.Series([0.721, 0.4967, 0.1243], index=pd.Index([0, 1, 3], name="transfers"), name="satisfied")
+    ax = bar_chart(satisfied, "Satisfied customers by number of transfers", fmt="{:.0%}")
+    show_chart(ax, "{0} with no transfer and\n{3} after three.", numbers=satisfied, fmt="{:.0%}",
+               caption="Share satisfied, by transfers")
+    [bundle] = shown
+    figure = BeautifulSoup(bundle["text/html"], "html.parser")
+    assert figure.find("img")["alt"] == "72% with no transfer and 12% after three."
+    assert bundle["text/plain"] == "[Chart] 72% with no transfer and 12% after three."
+    assert figure.find("caption").get_text() == "Share satisfied, by transfers"
+    assert [td.get_text() for td in figure.find_all("td")] == ["72%", "50%", "12%"]
+
+
+def test_a_chart_text_names_rows_and_columns_as_the_table_shows_them():
+    values = pd.DataFrame({"small_business": [166.4, 1742.3], "consumer": [55.9, 586.2]},
+                          index=pd.Index(["80%", "99%"], name="monthly retention"))
+    said = fill_alt("A small business grows from {80% | small business} to {99% | small business}; {{braces}}.",
+                    values, "{:,.0f}")
+    assert said == "A small business grows from 166 to 1,742; {braces}."
+    waits = pd.Series({"social_media": 59.6}, name="minutes").rename_axis("channel")
+    assert fill_alt("Social media takes {social media} minutes.", waits, "{:.0f}") == "Social media takes 60 minutes."
+
+
+@pytest.mark.parametrize(("alt", "message"), [
+    ("Chat takes {chats} minutes.", r"\{chats\} names no value .* its rows are chat, email"),
+    ("Chat takes {chat:.1f} minutes.", r"\{chat\}: write the field without a format"),
+])
+def test_a_chart_text_field_the_table_does_not_have_is_named(alt, message):
+    waits = pd.Series({"chat": 1.8, "email": 220.2}, name="minutes").rename_axis("channel")
+    with pytest.raises(ValueError, match=message):
+        fill_alt(alt, waits, "{:.0f}")
+    with pytest.raises(ValueError, match=r"\{80%\} names no value .* \(write \{row \| column\}\)"):
+        fill_alt("{80%}", pd.DataFrame({"a": [1], "b": [2]}, index=pd.Index(["80%"], name="retention")))
+
+
+def test_a_number_typed_into_a_chart_text_that_the_table_does_not_say_is_refused(monkeypatch):
+    """The data moved from 13% to 12%; the hand-typed text did not. The chart is not shown saying 13%."""
+    shown = shown_charts(monkeypatch)
+    satisfied = pd.Series([0.72, 0.124], index=pd.Index([0, 3], name="transfers"), name="satisfied (4 or 5)")
+    ax = bar_chart(satisfied, "Satisfaction by transfers", fmt="{:.0%}")
+    with pytest.raises(ValueError, match="text alternative says 13%, which its table of numbers does not"):
+        show_chart(ax, "72% with no transfer and 13% after three.", numbers=satisfied, fmt="{:.0%}")
+    with pytest.raises(ValueError, match=r"says 0\.7, which"):  # the table writes 72%: the same number, said otherwise
+        show_chart(ax, "{0}, or 0.7 of customers, with no transfer.", numbers=satisfied, fmt="{:.0%}")
+    with pytest.raises(ValueError, match="says 72%, which"):
+        show_chart(ax, "72% with no transfer.")  # no table of numbers at all
+    # numbers the table's caption, headings or labels say are fine: the scale, the number of transfers
+    show_chart(ax, "Satisfaction (4 or 5) falls from {0} with no transfer to {3} after 3.", numbers=satisfied,
+               fmt="{:.0%}")
+    assert BeautifulSoup(shown[0]["text/html"], "html.parser").find("img")["alt"] == (
+        "Satisfaction (4 or 5) falls from 72% with no transfer to 12% after 3.")
+
+
+@pytest.mark.parametrize(("numbers", "title", "message"), [
+    (pd.Series({"x": 1.0}, name="count"), "t", "need a name for their rows"),
+    (pd.Series({"x": 1.0}).rename_axis("cause"), "t", "need a name for their values"),
+    (pd.Series({"x": 1.0}, name="count").rename_axis("cause"), "", "needs a caption: give the chart a title"),
+])
+def test_a_table_of_numbers_a_screen_reader_could_not_announce_is_refused(numbers, title, message):
+    ax = bar_chart(numbers, title)
+    with pytest.raises(ValueError, match=message):
+        chart_html(ax, "A single bar.", numbers=numbers)
+    assert "<caption>Causes</caption>" in chart_html(ax, "A single bar.", numbers=numbers.rename("count")
+                                                     .rename_axis("cause"), caption="Causes")
     plt.close(ax.figure)

@@ -36,6 +36,7 @@ def test_lesson_runs_in_lab_and_responds(lab, lab_page, path):
     run_all_cells(lab_page)
     nb = notebook(lab_page)
     expect(nb.locator(".jp-MarkdownCell h1").first).to_contain_text(lesson["title"])
+    check_charts(nb, path)
 
     assert lesson["scenarios"] or has_self_check(path), f"{path.name} has nothing for the trainee to answer"
     if lesson["scenarios"]:
@@ -54,6 +55,24 @@ def test_lesson_runs_in_lab_and_responds(lab, lab_page, path):
         expect(practice.first).to_contain_text("✘ not answered yet")
         cell = run_new_cell(lab_page, "q.hint()")
         expect(cell.locator(".jp-OutputArea-output")).to_have_text(re.compile(r"^Hint 1 of \d+: \S"))
+
+
+def check_charts(nb, path) -> None:
+    """Each chart reaches the page as a picture with its text alternative, filled from the data, and a table of
+    its numbers that a screen reader finds by its caption."""
+    cells = json.loads(path.read_text())["cells"]
+    calls = sum("".join(cell["source"]).count("show_chart(") for cell in cells if cell["cell_type"] == "code")
+    charts = nb.locator("figure.frontline-chart")
+    expect(charts).to_have_count(calls)
+    for chart in charts.all():
+        alt = chart.locator("img").get_attribute("alt")
+        assert alt and re.search(r"\d", alt) and not re.search(r"[{}]", alt), alt
+        chart.get_by_text("The numbers in this chart").click()
+        caption = chart.locator("caption").inner_text().strip()
+        assert caption
+        table = chart.get_by_role("table", name=caption, exact=True)
+        expect(table).to_be_visible()
+        expect(table.get_by_role("columnheader").first).to_be_visible()
 
 
 def has_self_check(path) -> bool:
