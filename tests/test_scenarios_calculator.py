@@ -8,6 +8,7 @@ import pytest
 
 import frontline
 from frontline.scenarios import AnswerTypeError, ProgressStore
+from frontline.scenarios.calculator import format_output
 from frontline.scenarios.models import complaint_iceberg, erlang_c, lifetime_value, staffing_wait
 
 
@@ -37,6 +38,18 @@ def test_moving_a_slider_redraws_the_chart_and_the_results(store):
     assert s.inputs["retention"] == 0.95
     assert bytes(ui.chart.value) != first_chart and ui.results.value != first_results
     assert "$505" in ui.results.value  # 30 x 1.01 / (1.01 - 0.95)
+    assert "your retention rate, 95.0%" in ui.chart.tooltip  # the picture's text follows the sliders too
+
+
+@pytest.mark.parametrize("scenario_id", ["calculator/lifetime-value", "calculator/complaint-iceberg",
+                                         "calculator/staffing-wait"])
+def test_every_calculator_chart_has_a_text_alternative_that_gives_nothing_hidden_away(store, scenario_id):
+    s = frontline.scenario(scenario_id, store=store)
+    ui = s.widget and s.ui
+    assert ui.chart.tooltip.endswith("The table under the chart gives the figures for these inputs.")
+    for name, value in s.outputs.items():
+        if name not in s.visible_outputs:
+            assert format_output(name, value) not in ui.chart.tooltip
 
 
 def test_answering_through_the_widget(store):

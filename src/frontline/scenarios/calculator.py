@@ -223,6 +223,24 @@ class CalculatorScenario(Scenario):
         ax.legend(loc="upper left" if model == "complaint_iceberg" else "lower right", fontsize="small")
         return fig
 
+    def chart_text(self) -> str:
+        """The chart in words, for a screen reader (the picture's text alternative); the figures are in the table.
+
+        It names only the inputs the trainee set, never an output, so it gives away nothing the author hid.
+        """
+        inputs, model = self._inputs, self.data["model"]
+        if model == "lifetime_value":
+            text = ("Line chart of what a customer is worth as the monthly retention rate rises from 80% to 99%; a "
+                    f"dashed line marks your retention rate, {inputs['retention']:.1%}.")
+        elif model == "complaint_iceberg":
+            text = ("Bar chart of the customers with a problem, in three hatched parts: those who complained to you, "
+                    "those who told the front line only, and those who told nobody at the company.")
+        else:
+            text = ("Line chart of the share of calls answered within the target time for each number of "
+                    f"representatives on the phones; a dotted line marks the target, "
+                    f"{inputs.get('target_level', 0.8):.0%}, and a dashed line your team of {inputs['agents']:g}.")
+        return f"{text} The table under the chart gives the figures for these inputs."
+
     def chart_png(self) -> bytes:
         buffer = io.BytesIO()
         self.figure().savefig(buffer, format="png", pil_kwargs={"compress_level": 1})  # speed over file size
@@ -259,6 +277,7 @@ class CalculatorScenario(Scenario):
         if ui.chart_key != key:  # redraw only when an input changed, not on every answer keystroke
             ui.chart_key = key
             ui.chart.value = self.chart_png()
+            ui.chart.tooltip = self.chart_text()  # the picture's title: its name for a screen reader
             currency = self.spec.settings.currency
             rows = "".join(f"<tr><th scope='row'>{html.escape(OUTPUT_LABELS.get(n, (n,))[0])}</th>"
                            f"<td>{html.escape(format_output(n, v, currency))}</td></tr>"
