@@ -19,8 +19,9 @@ from collections import Counter
 from pathlib import Path
 from statistics import mean
 
+from frontline.option_form import length_ratios
 from frontline.scenarios import SCENARIO_CLASSES, ProgressStore, ScenarioError, list_scenarios, load_scenario
-from frontline.scenarios.lints import length_ratios, single_answer_items
+from frontline.scenarios.lints import single_answer_items
 
 
 def engine(scenario_id: str, store: ProgressStore):

@@ -13,8 +13,8 @@ from frontline.grading.preprocessors import (
     IsolatedExecute,
     RestoreStrippedMetadata,
     SafeOverwriteCells,
-    SanitizeTraineeContent,
 )
+from frontline.grading.sanitize import SanitizeTraineeContent
 from frontline.hub.exchange import shared_exchange_enabled
 from frontline.kit import configure_exchange
 

@@ -30,7 +30,7 @@ from frontline.knowledge import (
     load_key,
     notebook_path,
 )
-from frontline.scenarios.lints import (
+from frontline.option_form import (
     MAX_ABSOLUTE_PICK_RATE,
     MAX_LONGEST_RATIO,
     MAX_MEAN_RATIO,

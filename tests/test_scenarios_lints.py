@@ -12,17 +12,17 @@ from click.testing import CliRunner
 
 import frontline
 from frontline.cli import cli
-from frontline.problems import ContentError
-from frontline.scenarios import ProgressStore, check_folder, list_scenarios, load_scenario
-from frontline.scenarios.lints import (
+from frontline.option_form import (
     MAX_ABSOLUTE_PICK_RATE,
     MAX_LONGEST_RATIO,
     MAX_MEAN_RATIO,
     absolute_word_pick_rates,
     chance_rate,
     length_ratios,
-    single_answer_items,
 )
+from frontline.problems import ContentError
+from frontline.scenarios import ProgressStore, check_folder, list_scenarios, load_scenario
+from frontline.scenarios.lints import single_answer_items
 from frontline.scenarios.loader import is_graded_only
 from frontline.scenarios.settings import KitSettings, read_settings
 

@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from frontline.kit import KitPaths, find_kit_root
-from frontline.problems import ContentError, Problem
-from frontline.scenarios.lints import (
+from frontline.option_form import (
     MAX_ABSOLUTE_PICK_RATE,
     MAX_LONGEST_RATIO,
     MAX_MEAN_RATIO,
@@ -33,6 +32,7 @@ from frontline.scenarios.lints import (
     length_ratios,
     word_count,
 )
+from frontline.problems import ContentError, Problem
 
 if TYPE_CHECKING:
     from frontline.yamlsource import LocatedData
@@ -159,7 +159,7 @@ def length_pick_rates(items: list[KnowledgeItem], keys: Mapping[str, ItemKey],
 
 def absolute_pick_rates(items: list[KnowledgeItem], keys: Mapping[str, ItemKey]) -> dict[str, float]:
     """What a trainee scores on ``items`` by avoiding, or by seeking, options with an absolute word ("only",
-    "never", ...): see :func:`frontline.scenarios.lints.absolute_word_pick_rates`."""
+    "never", ...): see :func:`frontline.option_form.absolute_word_pick_rates`."""
     return absolute_word_pick_rates(
         (item.text(keys[item.id].answer), [item.text(o) for o in item.option_ids if o != keys[item.id].answer])
         for item in items)

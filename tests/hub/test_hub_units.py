@@ -94,32 +94,31 @@ def test_grader_field(tmp_path):
     (("idle_timeout: 900", "idle_timeout: soon"), "field 'idle_timeout' must be a whole number"),
     (("port: 8123", "prot: 8123"), "unknown field(s) prot"),
     (("trainers: [tina]", "trainers: []"), "field 'trainers' needs at least one name"),
-    (("idle_timeout: 900", "idle_timeout: 900\ngrader: Grader!"), "field 'grader': 'Grader!' is not a valid user name"),
-    (("idle_timeout: 900", "idle_timeout: 900\ngrader: [g]"), "field 'grader': ['g'] is not a valid user name"),
-    (("idle_timeout: 900", "idle_timeout: 900\ngrader: tina"), "field 'grader': 'tina' is also a person in the cohort"),
+    ("grader: Grader!", "field 'grader': 'Grader!' is not a valid user name"),
+    ("grader: [g]", "field 'grader': ['g'] is not a valid user name"),
+    ("grader: tina", "field 'grader': 'tina' is also a person in the cohort"),
     (("trainees: [ann, bob]", "trainees: [ann, grader-spring-intake]"),
      "the grader account made from the cohort name, 'grader-spring-intake', is also a person in the cohort"),
-    (("idle_timeout: 900", "idle_timeout: 900\nformgrader_port: high"), "field 'formgrader_port' must be a whole"),
+    ("formgrader_port: high", "field 'formgrader_port' must be a whole"),
     # the machine's own accounts: setup would give them the course or the trainers' group
-    (("idle_timeout: 900", "idle_timeout: 900\ngrader: root"), "field 'grader': 'root' is a system account"),
-    (("idle_timeout: 900", "idle_timeout: 900\ngrader: daemon"), "field 'grader': 'daemon' is a system account"),
+    ("grader: root", "field 'grader': 'root' is a system account"),
+    ("grader: daemon", "field 'grader': 'daemon' is a system account"),
     (("trainers: [tina]", "trainers: [root]"), "field 'trainers': 'root' is a system account of this machine (uid 0"),
     (("trainees: [ann, bob]", "trainees: [ann, nobody]"), "field 'trainees': 'nobody' is a system account"),
     (("facilitators: [fay]", "facilitators: [daemon]"), "field 'facilitators': 'daemon' is a system account"),
-    (("idle_timeout: 900", "idle_timeout: 900\nadmins: [root]"), "field 'admins': 'root' is a system account"),
-    (("idle_timeout: 900", "idle_timeout: 900\nlive_identity_key: keys/live.key"),
-     "field 'live_identity_key': 'keys/live.key' must be an absolute path"),
-    (("idle_timeout: 900", "idle_timeout: 900\nlive_identity_key: /etc/frontline/"),
+    ("admins: [root]", "field 'admins': 'root' is a system account"),
+    ("live_identity_key: keys/live.key", "field 'live_identity_key': 'keys/live.key' must be an absolute path"),
+    ("live_identity_key: /etc/frontline/",
      "field 'live_identity_key' must be the path of a file, not '/etc/frontline/'"),
-    (("idle_timeout: 900", "idle_timeout: 900\nlive_identity_key: [a]"),
-     "field 'live_identity_key' must be the path of a file, not ['a']"),
-    (("idle_timeout: 900", "idle_timeout: 900\nlive_identity_key: {state}/exchange/live.key"),
-     "is inside the shared exchange folder"),
-    (("idle_timeout: 900", "idle_timeout: 900\nlive_identity_key: {state}/course/live.key"),
-     "is inside the shared course folder"),
+    ("live_identity_key: [a]", "field 'live_identity_key' must be the path of a file, not ['a']"),
+    ("live_identity_key: {state}/exchange/live.key", "is inside the shared exchange folder"),
+    ("live_identity_key: {state}/course/live.key", "is inside the shared course folder"),
 ])
 def test_cohort_file_errors_name_the_file_and_field(tmp_path, change, expected):
-    path = _write(tmp_path, COHORT.format(state=tmp_path).replace(*change).replace("{state}", str(tmp_path)))
+    """``change`` is (text, its replacement), or a line added to the file (``{state}``: the state folder)."""
+    text = COHORT.format(state=tmp_path)
+    changed = text.replace(*change) if isinstance(change, tuple) else f"{text}{change}\n"
+    path = _write(tmp_path, changed.replace("{state}", str(tmp_path)))
     with pytest.raises(HubSettingsError) as error:
         load_settings(path)
     assert str(path) in str(error.value) and expected in str(error.value)

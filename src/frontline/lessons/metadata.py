@@ -54,10 +54,6 @@ class Lesson:
         """Lesson plus analyst exercise (the run sheets' planned time)."""
         return self.teaching_minutes + self.exercise_minutes
 
-    @property
-    def front_line_total_minutes(self) -> int:
-        return self.teaching_minutes + self.front_line_minutes
-
     @classmethod
     def from_metadata(cls, meta: dict[str, Any], path: Path) -> Lesson:
         lists = ("questions", "objectives", "prerequisites", "key_points", "scenarios")

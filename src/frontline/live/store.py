@@ -60,8 +60,6 @@ from frontline.live.values import AnswerProblem, clean_text, parse_stored
 
 # Join codes avoid letters and digits that are easy to confuse when read off a projector (0/O, 1/I/L).
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-QUESTION_KINDS = ("choice", "text", "number", "confidence", "scenario")
-STATES = ("draft", "open", "locked")
 NOTIFY_CHANNEL = "frontline_live"
 TOTALS = (0, 0)  # the (question, round) under which session-wide counts are tallied
 ANSWERS_TOTAL, PARTICIPANTS_TOTAL = ("total", "answers"), ("total", "participants")

@@ -3,9 +3,8 @@
 A schema says a file is well formed; these rules say the assessment is valid. Each returns
 :class:`~frontline.problems.Problem` s with file, line and field, run by ``frontline check`` for every scenario:
 
-* **give-away length**: a right option may not be markedly longer than its distractors. Measured in words:
-  right ÷ mean of the distractors at most :data:`MAX_MEAN_RATIO`, and right ÷ longest distractor at most
-  :data:`MAX_LONGEST_RATIO` (choice options, diagnosis issues, the best reply at each recovery node).
+* **give-away length**: a right option may not be markedly longer than its distractors, as
+  :mod:`frontline.option_form` measures it (choice options, diagnosis issues, the best reply at each recovery node).
 * **unrevealed fact**: the right diagnosis may not use a distinctive word of a fact that only a question reveals,
   unless a distractor uses it too (then the word does not single the right option out).
 * **summaries confirm, never reveal**: a summarising question lists what it ``confirms``; every such fact must be
@@ -14,14 +13,14 @@ A schema says a file is well formed; these rules say the assessment is valid. Ea
 * **the taught path reaches full marks**: open question first, questions that uncover every key fact, a summary:
   all within the budget.
 * **every option has its own why**: the feedback shown when an option is chosen is at least
-  :data:`MIN_WHY_WORDS` words and not a copy of another option's.
+  :data:`~frontline.option_form.MIN_WHY_WORDS` words and not a copy of another option's.
 * **a score never contradicts its debrief**: every path to a full-marks recovery ending shows every LAST and HEARD
   step; an ordering's starting order scores nothing; a calculator's recognised mistake is not the right answer.
 * **one spelling convention** per kit (``data/kit.yaml``).
-* **no give-away absolute words**: :func:`absolute_word_pick_rates` measures what a test-taker scores by avoiding
-  (or seeking) options with an absolute word (:data:`ABSOLUTE_WORDS`); the knowledge check keeps both at most
-  :data:`MAX_ABSOLUTE_PICK_RATE` in each form, and so does ``frontline check`` over the scenarios' single-answer
-  items, graded-only and practice counted apart.
+* **no give-away absolute words**: :func:`~frontline.option_form.absolute_word_pick_rates` measures what a
+  test-taker scores by avoiding (or seeking) options with an absolute word; the knowledge check keeps both at most
+  :data:`~frontline.option_form.MAX_ABSOLUTE_PICK_RATE` in each form, and so does ``frontline check`` over the
+  scenarios' single-answer items, graded-only and practice counted apart.
 * **no persona picker in graded work**: a graded-only scenario fixes its customer and shows no picker, so its text
   may not ask the trainee to choose a persona or point to a dropdown.
 """
@@ -35,18 +34,25 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
+from frontline.option_form import (
+    MAX_ABSOLUTE_PICK_RATE,
+    MAX_LONGEST_RATIO,
+    MAX_MEAN_RATIO,
+    MIN_WHY_WORDS,
+    absolute_word_pick_rates,
+    chance_rate,
+    length_ratios,
+    word_count,
+    words,
+)
 from frontline.problems import Problem
 from frontline.scenarios.settings import KitSettings
 from frontline.yamlsource import KeyPath, LocatedData
 
-MAX_MEAN_RATIO = 1.4
-MAX_LONGEST_RATIO = 1.2
-MIN_WHY_WORDS = 4
 LAST = ("listen", "apologize", "solve", "thank")
 HEARD = ("hear", "empathize", "apologize", "resolve", "diagnose")
 RECOVERY_STEPS = tuple(dict.fromkeys(LAST + HEARD))
 
-_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][a-z]+)?")
 # Words too common to identify a fact: a right option sharing them with a fact gives nothing away.
 STOPWORDS = frozenset({
     "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
@@ -77,10 +83,6 @@ BRITISH_TO_AMERICAN = {b: a for a, b in AMERICAN_TO_BRITISH.items()}
 SPELLING_EXEMPT = frozenset({"apologize", "empathize"})
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(text)
-
-
 def stem(word: str) -> str:
     word = word.lower().replace("’", "'")
     word = word.split("'")[0]
@@ -94,18 +96,7 @@ def content_stems(text: str) -> set[str]:
     return {stem(w) for w in words(text) if len(w) >= 4 and w.lower() not in STOPWORDS}
 
 
-def word_count(text: str) -> int:
-    return len(words(text))
-
-
 # ----- give-away length -----------------------------------------------------------------------------------------
-def length_ratios(right: str, distractors: list[str]) -> tuple[float, float]:
-    """(right ÷ mean distractor, right ÷ longest distractor), in words."""
-    lengths = [max(1, word_count(d)) for d in distractors]
-    n = word_count(right)
-    return n / mean(lengths), n / max(lengths)
-
-
 def _length_problem(located: LocatedData, path: KeyPath, right: str, distractors: list[str],
                     who: str = "") -> list[Problem]:
     if not distractors:
@@ -379,39 +370,6 @@ def _quoted(text: str, word: str) -> bool:
 
 
 # ----- give-away absolute words ---------------------------------------------------------------------------------
-# Test-wise trainees learn that an option saying "never" or "only" is usually wrong; when it is, they score above
-# chance without knowing the subject.
-ABSOLUTE_WORDS = frozenset({"only", "never", "nobody", "always", "all", "none", "every"})
-MAX_ABSOLUTE_PICK_RATE = 0.4
-
-
-def absolute_words(text: str) -> list[str]:
-    """The absolute words of ``text``, in order (a word inside a quotation counts too: the trainee reads it)."""
-    return [word for word in words(text) if word.lower() in ABSOLUTE_WORDS]
-
-
-def absolute_word_pick_rates(items: Iterable[tuple[str, list[str]]]) -> dict[str, float]:
-    """What a test-taker scores, as a share of ``items`` given as (right option, distractors), by picking at random
-    among the options without an absolute word ("avoid"), or among those with one ("seek"); when no option, or
-    every option, has one, the pick is random among all of them. About one in three options is chance."""
-    items = list(items)
-    scores = {"avoid": 0.0, "seek": 0.0}
-    for right, distractors in items:
-        options = [right, *distractors]
-        marked = [bool(absolute_words(text)) for text in options]
-        for strategy, wanted in (("avoid", False), ("seek", True)):
-            picked = [i for i, has in enumerate(marked) if has == wanted] or list(range(len(options)))
-            if 0 in picked:  # the right option is the first
-                scores[strategy] += 1 / len(picked)
-    return {strategy: score / len(items) if items else 0.0 for strategy, score in scores.items()}
-
-
-def chance_rate(items: Iterable[tuple[str, list[str]]]) -> float:
-    """What a random pick scores on ``items`` (right option, distractors)."""
-    items = list(items)
-    return sum(1 / (1 + len(distractors)) for _, distractors in items) / len(items) if items else 0.0
-
-
 def lint_absolute_words(folder: Path, sets: dict[str, list[tuple[str, list[str]]]]) -> list[Problem]:
     """Across a library's single-answer items (named sets, such as graded-only and practice), avoiding or seeking
     absolute words may score at most :data:`MAX_ABSOLUTE_PICK_RATE` ÷ ⅓ times a random pick (0.4 for three
