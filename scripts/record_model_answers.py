@@ -74,8 +74,8 @@ MODEL_ANSWERS: dict[str, list[tuple[str, str, str | None, list[tuple[str, tuple,
         ("scenario-leadership-dilemma-front-desk", "choice/leadership-dilemma-front-desk", None,
          [("choose", ("praise-and-change-measure",), {})]),
         ("scenario-emergency-line-cold-room", "recovery/emergency-line-cold-room", None,
-         [("reply", ("short-and-on-task",), {}), ("reply", ("find-cause-and-fix",), {}),
-          ("reply", ("thank-and-report",), {})]),
+         [("reply", ("own-both-failures",), {}), ("reply", ("switch-it-from-here",), {}),
+          ("reply", ("thank-and-change-the-line",), {})]),
     ],
 }
 
