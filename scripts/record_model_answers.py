@@ -51,7 +51,7 @@ MODEL_ANSWERS: dict[str, list[tuple[str, str, str | None, list[tuple[str, tuple,
         ("scenario-shrunk-jacket-laundry", "empowerment/shrunk-jacket-laundry", None,
          [("choose_action", ("alone",), {}), ("set_amount", (120.0,), {})]),
         ("scenario-shop-platform-outage", "empowerment/shop-platform-outage", None,
-         [("choose_action", ("escalate",), {}), ("set_amount", (120.0,), {})]),
+         [("choose_action", ("escalate",), {}), ("set_amount", (39.0,), {})]),
     ],
     "fl_06_recovery_reply": [
         ("scenario-wrong-fabric-heard", "ordering/wrong-fabric-heard", None,
