@@ -73,7 +73,7 @@ MODEL_ANSWERS: dict[str, list[tuple[str, str, str | None, list[tuple[str, tuple,
     ],
     "fl_09_service_culture": [
         ("scenario-leadership-dilemma-front-desk", "choice/leadership-dilemma-front-desk", None,
-         [("choose", ("praise-and-change-measure",), {})]),
+         [("choose", ("desk-decides-within-a-limit",), {})]),
         ("scenario-emergency-line-cold-room", "recovery/emergency-line-cold-room", None,
          [("reply", ("own-both-failures",), {}), ("reply", ("switch-it-from-here",), {}),
           ("reply", ("thank-and-change-the-line",), {})]),
