@@ -23,6 +23,7 @@ from frontline.live.regrade import ScenarioGrader
 from frontline.problems import ContentError
 from frontline.scenarios import GradedOnlyScenarioError, ProgressStore, list_scenarios, load_scenario
 from frontline.scenarios.graded import graded_scenario, mark_scenario
+from frontline.scenarios.lints import content_stems
 from frontline.scenarios.loader import is_graded_only
 from frontline.scenarios.track_check import PLAY, _calls
 from frontline.workshop.cards import build_cards
@@ -264,7 +265,8 @@ def closest(line: str, candidates: tuple[str, ...]) -> tuple[float, str]:
 def test_the_line_comparison_catches_a_reworded_line_and_passes_a_new_one():
     lines = ("i understand. i'll log a formal complaint about the voicemail with the on-call team so someone "
              "reviews it.",)
-    copied = _normal("I understand. I'll log a complaint about the voicemail with the night team so someone reviews it.")
+    copied = _normal("I understand. I'll log a complaint about the voicemail with the night team so someone "
+                     "reviews it.")
     assert closest(copied, lines)[0] > SAME_LINE_RATIO
     assert closest(_normal("I'll raise it with the night team's manager today, so the calls are reviewed."),
                    lines)[0] <= SAME_LINE_RATIO
@@ -284,6 +286,38 @@ def test_no_graded_option_reply_or_issue_repeats_a_practice_line(scenario_id):
             if ratio > SAME_LINE_RATIO:
                 repeated.append(f"{where} ({ratio:.2f}): {text!r} ~ {match!r}")
     assert not repeated, "a graded scenario repeats what practice shows:\n" + "\n".join(repeated)
+
+
+def reasons_stated_by_the_intro(data: dict) -> list[tuple[str, list[str]]]:
+    """(option or issue, words) where the intro already says why an option is wrong: at least three words of its
+    feedback, and at least half, that neither the question nor any option shows are in the intro."""
+    shown = content_stems(" ".join([data["title"], data.get("prompt", ""), data.get("opening", ""),
+                                    *(item["text"] for item in data.get("options", []) + data.get("issues", []))]))
+    intro = content_stems(data["intro"])
+    found = []
+    for item in data.get("options", []) + data.get("issues", []):
+        if item.get("correct") or float(item.get("score", 0)) >= 1:
+            continue
+        reason = content_stems(item["feedback"]) - shown
+        stated = sorted(reason & intro)
+        if len(stated) >= 3 and len(stated) >= len(reason) / 2:
+            found.append((item["id"], stated))
+    return found
+
+
+def test_an_intro_that_rules_out_options_is_caught():
+    data = {"title": "Pick the measure", "prompt": "Your goal: understand why customers give up half-way.",
+            "intro": "A single rating gives no direction, and customers who gave up never rate you at all.",
+            "options": [{"id": "single-score", "text": "The average of a satisfaction question.", "score": 0,
+                         "feedback": "One number gives no direction, and customers who gave up never see it."}]}
+    assert reasons_stated_by_the_intro(data) == [("single-score", ["direction", "gave", "never"])]
+    data["intro"] = "Most customers who start the application stop before the end, and nobody can say why."
+    assert reasons_stated_by_the_intro(data) == []
+
+
+@pytest.mark.parametrize("scenario_id", [sid for sid in GRADED_ONLY if sid.split("/")[0] in ("choice", "diagnosis")])
+def test_a_graded_intro_sets_the_scene_and_leaves_the_reasons_to_the_feedback(scenario_id):
+    assert reasons_stated_by_the_intro(load_scenario(scenario_id).data) == []
 
 
 def test_graded_only_scenarios_are_parallel_forms_of_what_the_lessons_practise():
