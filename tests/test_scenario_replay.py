@@ -1,13 +1,15 @@
 """Graded scenarios are marked by the grader's own replay of the saved clicks, in a process that runs no trainee
 code: a notebook that forges its scenario verdict inside the grading kernel scores what its clicks earn, and the
 integrity report names it; honest work keeps full marks; a damaged or oversized answer file earns 0 with a note
-naming the file, and no other trainee's grade moves.
+naming the file, and no other trainee's grade moves. The formgrader's Autograde button (nbgrader's own API) marks
+the same way and writes the integrity report too.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import shutil
 
 import nbformat
 import pytest
@@ -87,6 +89,11 @@ def graded(tmp_path_factory):
                 (folder / RECORD).write_text(json.dumps(record)[:-1] + ', "pad": "' + "x" * 400_000 + '"}',
                                              encoding="utf-8")
         grade_generated(ASSIGNMENT)
+        # the formgrader's Autograde button: nbgrader's own API on one more submission (the forger's notebook)
+        shutil.copytree(course.folder("submitted", "forger", ASSIGNMENT), course.folder("submitted", "button",
+                                                                                        ASSIGNMENT))
+        result = course.api().autograde(ASSIGNMENT, "button")
+        assert result["success"], result.get("error")
         yield course
 
 
@@ -127,6 +134,14 @@ def test_a_damaged_or_oversized_record_earns_nothing_with_a_note_naming_the_file
     assert any(RECORD in row["problem"] and message in row["problem"] for row in rows), rows
     assert f"the saved answer is {message}" in _feedback(graded, student)
     assert _scenario_score(graded, "honest") == 2  # graded in the same batch, untouched by them
+
+
+@pytest.mark.slow
+def test_the_formgraders_autograde_button_marks_by_replay_and_writes_the_report(graded):
+    assert _scenario_score(graded, "button") == 0
+    problems = [row["problem"] for row in issues_of(graded, ASSIGNMENT, "button")]
+    assert any(ITEM in p and "replay" in p for p in problems), problems
+    assert issues_of(graded, ASSIGNMENT, "forger"), "the entries of the students graded before are kept"
 
 
 # ---- which test cells the grader marks itself -------------------------------------------------------------------
