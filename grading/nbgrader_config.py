@@ -4,8 +4,10 @@
 # .frontline/course inside the kit; its `source` links to the kit's exercises/ folder. The exchange is the same
 # per-user folder `frontline lab` uses for trainees (FRONTLINE_EXCHANGE overrides it), with course id "frontline".
 import os
+from functools import partial
 from pathlib import Path
 
+from frontline.grading.autograde import report_after_grading
 from frontline.grading.course import COURSE_ID, course_root_from_environment, prepare_course_folder
 from frontline.grading.preprocessors import (
     HideTestSource,
@@ -79,6 +81,9 @@ c.Autograde.autograde_preprocessors = [
     InsertMarkScheme,
 ]
 c.RestoreStrippedMetadata.release_root = str(COURSE / "release")
+# When nbgrader grades by itself (the formgrader's Autograde button, `nbgrader autograde`), each graded submission's
+# integrity entries still go into reports/<assignment>/integrity.csv (`frontline grade autograde` writes its own).
+c.Autograde.post_convert_hook = partial(report_after_grading, str(KIT), str(COURSE))
 c.InsertMarkScheme.rubrics_dir = str(KIT / "grading" / "rubrics")
 c.SafeOverwriteCells.add_missing_cells = True
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from click.testing import CliRunner
-from test_grading_pipeline import grades_of  # the same reading of nbgrader's gradebook
+from test_grading_pipeline import grades_of, issues_of  # the same reading of nbgrader's gradebook and report
 
 from frontline.cli import cli
 from frontline.grading.course import Course
@@ -146,6 +146,8 @@ def test_model_answers_score_full_marks_and_replies_wait_for_a_grader(graded, as
         assert all(needs for _, _, _, needs in manual.values()), "written replies wait for the grader"
     else:
         assert not manual, "the knowledge checks are all clicks"
+    # the grader's own replay of each scenario agrees with the kernel's, path and debrief included
+    assert not [row for row in issues_of(graded, assignment, "model") if "replay" in row["problem"]]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

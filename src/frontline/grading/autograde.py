@@ -5,6 +5,9 @@ Each submission is graded by nbgrader's Python API in a worker process, into its
 arrives, so the gradebook only ever has one writer. Before grading, each submission is inspected (see
 :mod:`frontline.grading.integrity`); afterwards, timed-out cells are noted. A submission that cannot be graded
 at all still gets a gradebook entry with 0 points and an integrity entry saying why.
+
+When nbgrader grades a submission by itself (the formgrader's Autograde button, ``nbgrader autograde``), the
+kit's config runs :func:`report_after_grading` afterwards, so the integrity report covers that submission too.
 """
 
 from __future__ import annotations
@@ -87,7 +90,8 @@ def _grade_one(kit_root: str, course_root: str, exchange: str, assignment: str, 
     from frontline.kit import KitPaths
 
     course = Course(KitPaths(Path(kit_root)), Path(course_root), Path(exchange))
-    api = course.api(**{"CourseDirectory.db_url": f"sqlite:///{db_path}"})
+    # this run's report is written by the main process, from every worker's findings at once
+    api = course.api(**{"CourseDirectory.db_url": f"sqlite:///{db_path}", "Autograde.post_convert_hook": None})
     result = api.autograde(assignment, student, force=True, create=True)
     return {"success": bool(result["success"]), "error": "" if result["success"] else _last_lines(result),
             "log": "" if result["success"] else "\n".join(filter(None, [result.get("log"), result.get("error")]))}
@@ -134,15 +138,43 @@ def record_zero(course: Course, assignment: str, student: str) -> None:
         gb.db.commit()
 
 
+def _references(course: Course, assignment: str) -> tuple[dict[str, Path], dict[str, Path], dict[str, set[str]]]:
+    """What a submission is inspected against: the released and the source notebooks by name, and the grade ids
+    of every other assignment."""
+    released = {p.stem: p for p in (course.root / "release" / assignment).glob("*.ipynb")}
+    sources = {p.stem: p for p in (course.kit.exercises / assignment).glob("*.ipynb")}
+    others = {other: {i for p in (course.kit.exercises / other).glob("*.ipynb") for i in grade_ids_of(p)}
+              for other in course.assignments() if other != assignment}
+    return released, sources, others
+
+
+def report_after_grading(kit_root: str, course_root: str, *, assignment: str, student: str,
+                         notebooks: list[str]) -> None:
+    """nbgrader's ``Autograde.post_convert_hook`` (set in grading/nbgrader_config.py): the integrity entries of a
+    submission nbgrader has just graded by itself, written into the report as :func:`autograde` writes them.
+
+    The student is read from the notebooks' folder (``submitted/<student>/<assignment>/``), since nbgrader passes
+    ``*`` when it grades everyone. nbgrader calls this only after a submission was graded; the repairs
+    :func:`inspect_submission` makes (a notebook set aside, a misnamed one copied) apply from the next grading.
+    """
+    from frontline.kit import KitPaths, default_exchange_root
+
+    course = Course(KitPaths(Path(kit_root)), Path(course_root), default_exchange_root())
+    graded = {Path(n).parent.parent.name for n in notebooks} or {student}
+    released, sources, others = _references(course, assignment)
+    for name in sorted(graded - {"*"}):
+        issues = inspect_submission(course.folder("submitted", name, assignment), assignment, name, released,
+                                    sources, others)
+        issues += inspect_autograded(course.folder("autograded", name, assignment), assignment, name)
+        write_report(course.reports / assignment / "integrity.csv", issues, {name})
+
+
 def autograde(course: Course, assignment: str, students: list[str] | None = None, jobs: int = 1,
               on_done: Callable[[Result], None] | None = None) -> list[Result]:
     """Grade ``students`` (default: everyone in ``submitted/``) with ``jobs`` workers; returns one result each."""
     ensure_generated(course, assignment)
     students = students if students is not None else submitted_students(course, assignment)
-    released = {p.stem: p for p in (course.root / "release" / assignment).glob("*.ipynb")}
-    sources = {p.stem: p for p in (course.kit.exercises / assignment).glob("*.ipynb")}
-    others = {other: {i for p in (course.kit.exercises / other).glob("*.ipynb") for i in grade_ids_of(p)}
-              for other in course.assignments() if other != assignment}
+    released, sources, others = _references(course, assignment)
     results: dict[str, Result] = {}
     gradable = []
     for student in students:

@@ -18,7 +18,10 @@ are: each becomes one call of :func:`run` carrying its test code sealed with the
   anything), checked through containers and pandas/numpy object columns.
 
 All of this runs in the trainee's own process, so it defeats the tricks above, not code written to take the
-kernel itself apart; docs/trainer.md says where the line is.
+kernel itself apart; docs/trainer.md says where the line is. Graded scenarios do not depend on it: their answer
+is a file of clicks, which the grader replays itself in a process that runs no trainee code
+(:mod:`frontline.grading.replay`), and the points nbgrader records for those cells are the replay's; this judge's
+verdict on them is only compared with it.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 from traitlets import Integer, Unicode
 
-from frontline.grading import judge
+from frontline.grading import judge, replay
 from frontline.grading.machinery import machinery_named
 
 MARK_SCHEME_KEY = "frontline"
@@ -105,6 +105,12 @@ def _text_fields(output: NotebookNode):
             yield output["data"], mime
 
 
+def _printed(cell: NotebookNode) -> str:
+    """What a cell printed on its standard output."""
+    return "".join(o.get("text", "") for o in cell.get("outputs", [])
+                   if o.get("output_type") == "stream" and o.get("name") == "stdout")
+
+
 def _size(output: NotebookNode) -> int:
     return sum(len(str(container[key])) for container, key in _text_fields(output)) + sum(
         len(str(v)) for k, v in (output.get("data") or {}).items() if not k.startswith("text/"))
@@ -120,13 +126,19 @@ class IsolatedExecute(Execute):
     * a cell that runs past the time limit costs that cell: if the kernel does not answer after the interrupt
       (code that ignores it), or the kernel stops, it is restarted and the earlier cells are run again;
     * outputs are capped while they arrive and cut to ``output_limit`` characters; outputs quoting hidden tests
-      are cleaned. Findings go into the notebook as ``FINDING_MIME`` outputs for the integrity report.
+      are cleaned. Findings go into the notebook as ``FINDING_MIME`` outputs for the integrity report;
+    * a test cell that is one ``mark_scenario(...)`` call (a graded scenario) is marked by the grader's own replay
+      of the answer file as handed in, in a sandboxed process that runs no trainee code, before the kernel starts
+      (:mod:`frontline.grading.replay`): its points and printed path are the replay's, whatever the kernel said,
+      and a kernel whose verdict differs is noted.
     """
 
     output_limit = Integer(10_000, help="Characters kept of each output.").tag(config=True)
     cell_output_limit = Integer(200_000, help="Characters collected from one cell before dropping the rest.").tag(
         config=True)
     restart_grace = Integer(3, help="Seconds a kernel has to answer after a time-out interrupt.").tag(config=True)
+    replay_timeout = Integer(120, help="Seconds the replay of a notebook's graded scenarios may take.").tag(
+        config=True)
 
     def __init__(self, *args, **kwargs):
         from frontline.grading.sandbox import SandboxKernelManager
@@ -144,6 +156,7 @@ class IsolatedExecute(Execute):
         self._received: dict[int, int] = {}
         self._skipped: set[int] = set()
         self._mine, self._tokens, self._kernel_manager = set(), {}, None
+        self._replayed = self._replay_scenarios(nb, resources)  # from the files as handed in, before any trainee code
         self._test_names = ({m for c in nb.cells if is_test_cell(c) for m in ASSIGNED.findall(c.source)}
                             - {m for c in nb.cells if not is_test_cell(c) for m in ASSIGNED.findall(c.source)})
         self._report = report = nbformat.v4.new_code_cell(REPORT_PLACEHOLDER)
@@ -153,6 +166,7 @@ class IsolatedExecute(Execute):
         finally:
             if nb.cells and nb.cells[-1] is report:
                 nb.cells.pop()
+        self._mark_replayed(nb)
         verdicts, report_findings = self._verdicts(report, judge.REPORT_ID)
         if not verdicts and self._kernel_manager is not None:
             report_findings.append(self._note("the check after the last cell did not run: the notebook changed "
@@ -183,6 +197,49 @@ class IsolatedExecute(Execute):
         output = finding_output(problem, action)
         self._mine.add(id(output))
         return output
+
+    def _replay_scenarios(self, nb, resources) -> dict[str, tuple[replay.ScenarioCall, replay.Marked]]:
+        """grade id -> the call and what the grader's replay gave, for every graded scenario's test cell."""
+        from frontline.grading.sandbox import SandboxKernelManager, submission_sources
+
+        calls = {_grade_id(cell): call for cell in nb.cells
+                 if is_test_cell(cell) and (call := replay.scenario_call(cell.source)) is not None}
+        if not calls:
+            return {}
+        folder = Path(((resources or {}).get("metadata") or {}).get("path") or os.getcwd())
+        limits = SandboxKernelManager(config=self.config)  # the grading kernels' limits, as configured
+        marked = replay.replay_in_sandbox(list(calls.values()), submission_sources(folder), limits.memory_mb,
+                                          limits.processes, limits.file_mb, self.replay_timeout,
+                                          limits.scratch_root or None)
+        return {grade_id: (call, done) for (grade_id, call), done in zip(calls.items(), marked, strict=True)}
+
+    def _mark_replayed(self, nb) -> None:
+        """Each replayed cell scores and shows what the replay gave; a kernel verdict that differs is noted."""
+        for cell in nb.cells:
+            grade_id = _grade_id(cell)
+            if not is_test_cell(cell) or grade_id not in self._replayed:
+                continue
+            call, marked = self._replayed[grade_id]
+            kernel_score, max_score = utils.determine_grade(cell)
+            kernel_printed = _printed(cell)
+            findings = [o for o in cell.get("outputs", []) if id(o) in self._mine]
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=marked.printed)] if marked.printed \
+                else []
+            cell.outputs.append(nbformat.v4.new_output("execute_result", data={"text/plain": repr(marked.points)},
+                                                       execution_count=cell.get("execution_count")))
+            self._clean_outputs(cell)
+            earned = points_in_words(marked.points, max_score)
+            if marked.problem:
+                findings.append(self._note(f"{grade_id}: {marked.problem}", f"{earned} for this cell"))
+            if kernel_score != marked.points or kernel_printed != _printed(cell):
+                differs = (f"the kernel gave {points_in_words(kernel_score or 0, max_score)}"
+                           if kernel_score != marked.points else "the kernel printed another path or debrief")
+                findings.append(self._note(
+                    f"{grade_id}: the grading kernel's verdict differs from the grader's own replay of "
+                    f"{call.record} ({differs})",
+                    f"scored and shown as the replay marked it: {earned}; read the notebook to see what changed "
+                    "the kernel's marking"))
+            cell.outputs.extend(findings)
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
@@ -470,8 +527,7 @@ class HideTestSource(NbGraderPreprocessor):
                 cell.source = f"# Tests for {grade_id} (the test code is not shown)"
                 score, max_score = utils.determine_grade(cell)  # nbgrader's own rule, so the two always agree
                 # what a test printed for the trainee (a graded scenario's path and debrief) stays
-                printed = "".join(o.get("text", "") for o in cell.get("outputs", [])
-                                  if o.get("output_type") == "stream" and o.get("name") == "stdout")
+                printed = _printed(cell)
                 outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)] if printed else []
                 if errors and (score is None or score < max_score):
                     message = PLAIN_REASONS.get(errors[-1].get("ename"), error_message(errors[-1]))

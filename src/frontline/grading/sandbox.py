@@ -146,19 +146,23 @@ def sandbox_command(command: list[str], workdir: Path, runtime: Path, memory_mb:
     return args + command
 
 
+def submission_sources(cwd: Path) -> list[Path]:
+    """Where the files of the notebook graded in ``cwd`` come from, later ones overriding earlier ones: for an
+    autograded copy, what the release hands out, then the submission as handed in (never the autograded copy)."""
+    if len(cwd.parts) >= 3 and cwd.parents[1].name == "autograded":
+        course, student, assignment = cwd.parents[2], cwd.parent.name, cwd.name
+        return [course / "release" / assignment, course / "submitted" / student / assignment]
+    return [cwd]
+
+
 def fill_workdir(workdir: Path, cwd: Path) -> list[str]:
-    """What the release hands out, then the submission's own files (never a notebook graded from the course).
+    """What the release hands out, then the submission's own files (see :func:`submission_sources`).
 
     Regular files and folders only, links never followed (a trainee's link could name the trainer's files);
     returns what was left out.
     """
-    if len(cwd.parts) >= 3 and cwd.parents[1].name == "autograded":
-        course, student, assignment = cwd.parents[2], cwd.parent.name, cwd.name
-        sources = [course / "release" / assignment, course / "submitted" / student / assignment]
-    else:
-        sources = [cwd]
     skipped = []
-    for source in sources:
+    for source in submission_sources(cwd):
         if source.is_dir() and not source.is_symlink():
             skipped += copy_regular_tree(source, workdir, ignore=shutil.ignore_patterns(".ipynb_checkpoints",
                                                                                        "*.corrupt"))

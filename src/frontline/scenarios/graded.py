@@ -11,6 +11,8 @@ The hidden test cell calls ``mark_scenario(...)``: a fresh engine replays the re
 argument checked by the verb itself, exactly as a click is), submits, prints the path in words with the engine's
 debrief, and returns the points earned, which nbgrader takes as partial credit. A missing, damaged or foreign
 record earns 0 with a message in words; nothing here raises, and warnings are kept off the cell's error stream.
+During autograde the grader also runs ``mark_scenario`` itself, in a process that never ran trainee code
+(``frontline.grading.replay``), and records those points rather than the trainee's kernel's.
 """
 
 from __future__ import annotations
