@@ -88,6 +88,20 @@ def _test_cell(outputs) -> nbformat.NotebookNode:
     return cell
 
 
+def test_what_trainee_code_printed_during_failed_tests_stays_out_of_the_feedback():
+    """A trainee's function called by the tests can print what it finds in the tests' frames (an expected value):
+    a failed test's printed text reaches the feedback only from the kit's own marking, which prints the debrief."""
+    leaked = _test_cell([nbformat.v4.new_output("stream", name="stdout", text="expected: 42\n"),
+                         nbformat.v4.new_output("error", ename="AssertionError", evalue="", traceback=[])])
+    out, _ = HideTestSource().preprocess(nbformat.v4.new_notebook(cells=[leaked]), {})
+    assert "expected: 42" not in nbformat.writes(out) and "✘ Not passed." in nbformat.writes(out)
+    marked = _test_cell([nbformat.v4.new_output("stream", name="stdout", text="Your path: asked, then blamed\n")])
+    marked.source = 'graded.mark_scenario("s1", "recovery/x", 2)'
+    marked.outputs.append(nbformat.v4.new_output("execute_result", data={"text/plain": "0.5"}, execution_count=1))
+    out, _ = HideTestSource().preprocess(nbformat.v4.new_notebook(cells=[marked]), {})
+    assert "Your path: asked, then blamed" in nbformat.writes(out)
+
+
 def test_feedback_says_what_nbgrader_scored():
     warned = _test_cell([nbformat.v4.new_output("stream", name="stderr", text="UserWarning: careful\n")])
     assert utils.determine_grade(warned) == (0, 2)

@@ -17,6 +17,7 @@ names that mark code reaching for the grading (``machinery_named``) are in :mod:
 
 from __future__ import annotations
 
+import ast
 import copy
 import hmac
 import os
@@ -513,6 +514,20 @@ def error_message(output: NotebookNode) -> str:
     return f"{output.get('ename', 'Error')}: {ANSI_ESCAPE.sub('', str(output.get('evalue', '')))}".rstrip(": ")
 
 
+KIT_MARKING = re.compile(r"^mark_(scenario|knowledge|record)$")
+
+
+def kit_marking_call(source: str) -> bool:
+    """Is this test one of the kit's marking calls (``graded.mark_scenario(...)``, ``check.mark_knowledge(...)``)?"""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return any(isinstance(node, ast.Call) and KIT_MARKING.match(getattr(node.func, "attr", None)
+                                                                  or getattr(node.func, "id", ""))
+               for node in ast.walk(tree))
+
+
 class HideTestSource(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         cells = []
@@ -524,10 +539,14 @@ class HideTestSource(NbGraderPreprocessor):
             if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
                 grade_id = _grade_id(cell)
                 errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+                marked_by_the_kit = kit_marking_call(cell.source)
                 cell.source = f"# Tests for {grade_id} (the test code is not shown)"
                 score, max_score = utils.determine_grade(cell)  # nbgrader's own rule, so the two always agree
-                # what a test printed for the trainee (a graded scenario's path and debrief) stays
-                printed = _printed(cell)
+                # What a test printed for the trainee stays: the kit's marking prints a graded answer's path and
+                # debrief, right or wrong. Other tests print nothing of their own, so what a failed one printed came
+                # from the trainee's code while the tests ran (it could have read the tests' expected values).
+                passed = score is not None and score >= max_score
+                printed = _printed(cell) if passed or marked_by_the_kit else ""
                 outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)] if printed else []
                 if errors and (score is None or score < max_score):
                     message = PLAIN_REASONS.get(errors[-1].get("ename"), error_message(errors[-1]))
