@@ -21,6 +21,10 @@ from frontline.grading.sanitize import SanitizeTraineeContent, safe_html
     ("first = check.__closure__[0]", ["__closure__"]),
     ("grading = __import__('frontline.' + 'grading')", ["__import__"]),
     ("def broken(:\n    sys.modules", ["sys.modules"]),  # read up to where it stops tokenising, and on
+    # the code a magic runs reaches IPython as text: it counts as code all the same
+    ("%time x = sys.modules", ["sys.modules"]),
+    ("%%capture\nimport gc\nobjects = gc.get_objects()", ["gc.get_objects"]),
+    ("%time print('sys.modules')", []),
 ])
 def test_only_code_that_names_the_grading_is_noted(source, named):
     assert machinery_named(source) == named

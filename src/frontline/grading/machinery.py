@@ -3,6 +3,7 @@ notes in a trainee's code cell (an integrity finding, no effect on the grade).""
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import tokenize
@@ -53,10 +54,30 @@ def _dotted_names(source: str) -> list[tuple[str, bool]]:
     return names
 
 
+def _magic_code(source: str, depth: int = 3) -> list[str]:
+    """The code that magics such as ``%time`` or ``%%capture`` run, which IPython passes to them as text."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except (SyntaxError, ValueError):
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("run_line_magic", "run_cell_magic")
+                and node.args and isinstance(node.args[-1], ast.Constant) and isinstance(node.args[-1].value, str)):
+            code = node.args[-1].value
+            found.append(code)
+            if depth > 1:
+                found += _magic_code(code, depth - 1)
+    return found
+
+
 def machinery_named(source: str) -> list[str]:
-    """The grading machinery a code cell names in its code (see ``MACHINERY``), sorted."""
+    """The grading machinery a code cell names in its code (see ``MACHINERY``), sorted; the code a magic runs
+    counts too."""
     found = set()
-    for name, imported in _dotted_names(source):
+    for name, imported in (pair for code in (source, *_magic_code(source)) for pair in _dotted_names(code)):
         parts = name.split(".")
         for wanted in MACHINERY:
             size = wanted.count(".") + 1
