@@ -69,3 +69,12 @@ def test_sanitising_a_notebook_cleans_each_cell_and_names_it_in_a_finding():
                                 "restyle the grader's page"]
     assert _findings(shown) == ["cell 3 displayed HTML that could run script and a script output"]
     assert _findings(table) == []
+
+
+def test_a_hand_written_table_in_an_answer_is_kept_without_a_finding():
+    """The parser adds a <tbody> the trainee never wrote: that is not something taken out."""
+    table = "| | |\n\n<table><tr><th>Day</th><td>12 calls</td></tr></table>"
+    answer = nbformat.v4.new_markdown_cell(table, metadata={"nbgrader": {"grade_id": "reply-table"}})
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), answer])
+    nb, _ = SanitizeTraineeContent().preprocess(nb, {})
+    assert nb.cells[1].source == table and not _findings(nb.cells[0])

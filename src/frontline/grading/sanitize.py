@@ -62,7 +62,8 @@ def _took_out(text: str, cleaned: str, styling: bool = False) -> bool:
     the same parser writes it with everything else allowed is compared with ``cleaned``, so quotes added, a ``<``
     written as ``&lt;`` and comments do not count, nor, without ``styling``, a table's styling (as every pandas
     table has)."""
-    everything = bleach.clean(text if styling else STYLE.sub("", text), tags={*TAG_NAME.findall(text)},
+    # the safe tags are allowed too: the parser adds some the text never wrote (a table's <tbody>)
+    everything = bleach.clean(text if styling else STYLE.sub("", text), tags={*TAG_NAME.findall(text), *SAFE_TAGS},
                               attributes=lambda tag, name, value: styling or name not in PRESENTATION,
                               protocols={*SCHEME.findall(text), *SAFE_PROTOCOLS}, strip=False,
                               strip_comments=True)
