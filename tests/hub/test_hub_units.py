@@ -261,6 +261,24 @@ def test_course_config_replaces_a_planted_link_and_leaves_its_target_alone(tmp_p
     assert [p.name for p in course.iterdir() if p.name.startswith(".")] == []  # no temporary file left
 
 
+def test_handing_the_course_over_leaves_a_hard_linked_file_with_its_owner(tmp_path):
+    """A file with another name elsewhere (``/etc/shadow`` hard-linked in) keeps its owner: a new owner for the
+    name in the course would be a new owner for the other name too."""
+    from frontline.hub.exchange import give_tree
+
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("a file of the machine's\n")
+    course = tmp_path / "course"
+    (course / "notes").mkdir(parents=True)
+    (course / "notes" / "made.txt").write_text("the grader's\n")
+    os.link(elsewhere, course / "notes" / "linked.txt")
+    owner = os.stat(elsewhere).st_uid
+    not_given = give_tree(course, 4242, 4242)
+    assert not_given == ["notes/linked.txt"]
+    assert os.stat(elsewhere).st_uid == owner
+    assert all(os.stat(p).st_uid == 4242 for p in (course, course / "notes", course / "notes" / "made.txt"))
+
+
 def test_sizes():
     assert parse_size("2G", "x") == 2 * 1024**3 and parse_size(4096, "x") == 4096
     with pytest.raises(HubSettingsError, match="x: '2 GB' is not a size"):

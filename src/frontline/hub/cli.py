@@ -35,12 +35,15 @@ def setup_cmd(cohort_file: Path, no_accounts: bool) -> None:
     from frontline.hub.setup import TRAINERS_LINUX_GROUP, prepare_cohort
 
     settings = _settings(cohort_file)
-    created, removed = prepare_cohort(settings, find_kit_root(), create_accounts=not no_accounts)
+    created, removed, not_given = prepare_cohort(settings, find_kit_root(), create_accounts=not no_accounts)
     click.echo(f"✔ cohort {settings.cohort}: {len(settings.everyone)} people"
                + (f" ({len(created)} new accounts: {', '.join(created)})" if created else ""))
     if removed:
         click.echo(f"  no longer trainers, so no longer able to read the answer keys: {', '.join(removed)} "
                    f"(removed from the Linux group {TRAINERS_LINUX_GROUP})")
+    if not_given:
+        click.echo(f"  left with their owner, because each is also a file elsewhere (a hard link): "
+                   f"{', '.join(not_given)} in {settings.course}; remove them if you did not make them", err=True)
     click.echo(f"  course {settings.course} (grader account {settings.grader_account}); exchange {settings.exchange}")
     click.echo(f"  start the hub with: frontline hub serve {cohort_file}")
 

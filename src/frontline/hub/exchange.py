@@ -169,18 +169,28 @@ def prepare_shared_exchange(root: Path, course_id: str, owner: str, earlier_owne
     return course
 
 
-def give_tree(top: Path, uid: int, gid: int, only_from: int | None = None) -> None:
+def give_tree(top: Path, uid: int, gid: int, only_from: int | None = None) -> list[str]:
     """Give ``top`` and everything in it (only what ``only_from`` owns, when given) to ``uid``, never following a
     link, even one another account swaps in during the walk: ``os.fwalk`` opens each folder relative to its
     parent's descriptor and checks it is the folder it listed, and each entry is changed through that descriptor.
+    A file with more than one name (a hard link) is left as it is: its other name may be anywhere on the same file
+    system (``/etc/shadow`` linked in by an account that could write to the folder), and changing the owner of one
+    name changes it for all. Returns the paths left so, relative to ``top``.
     """
     if only_from is None or os.lstat(top).st_uid == only_from:
         os.chown(top, uid, gid, follow_symlinks=False)
-    for _folder, subfolders, files, descriptor in os.fwalk(top, follow_symlinks=False):
+    linked = []
+    for folder, subfolders, files, descriptor in os.fwalk(top, follow_symlinks=False):
         for name in (*subfolders, *files):
             with contextlib.suppress(FileNotFoundError):  # removed meanwhile
-                if only_from is None or os.stat(name, dir_fd=descriptor, follow_symlinks=False).st_uid == only_from:
-                    os.chown(name, uid, gid, dir_fd=descriptor, follow_symlinks=False)
+                found = os.stat(name, dir_fd=descriptor, follow_symlinks=False)
+                if only_from is not None and found.st_uid != only_from:
+                    continue
+                if not stat.S_ISDIR(found.st_mode) and found.st_nlink > 1 and found.st_uid != uid:
+                    linked.append(os.path.relpath(os.path.join(folder, name), top))
+                    continue
+                os.chown(name, uid, gid, dir_fd=descriptor, follow_symlinks=False)
+    return sorted(linked)
 
 
 def describe_modes(root: Path, course_id: str) -> dict[str, str]:

@@ -42,6 +42,7 @@ def ensure_account(name: str) -> bool:
 class Prepared(NamedTuple):
     created: list[str]  # accounts setup created
     removed_trainers: list[str]  # accounts taken out of the trainers' Linux group (no longer trainers)
+    not_given: list[str]  # files in the course folder with other names (hard links): their owner is kept
 
 
 def prepare_cohort(settings: HubSettings, kit: Path, create_accounts: bool = True) -> Prepared:
@@ -73,9 +74,9 @@ def prepare_cohort(settings: HubSettings, kit: Path, create_accounts: bool = Tru
     if course.is_symlink():
         raise PermissionError(f"{course} is a link; the course folder must be a real folder")
     prepare_course_folder(course, kit)  # writes no file through a link the grader could plant
-    give_tree(course, account.pw_uid, account.pw_gid)
+    not_given = give_tree(course, account.pw_uid, account.pw_gid)
     os.chmod(course, 0o700)
-    return Prepared(created, removed)
+    return Prepared(created, removed, not_given)
 
 
 def refuse_system_accounts(settings: HubSettings) -> None:
