@@ -212,10 +212,16 @@ def _shown_texts(value) -> list[str]:
     return []
 
 
+def _sentences(text: str) -> list[str]:
+    """Each sentence of a text, normalised, of at least MIN_CHARS characters."""
+    found = dict.fromkeys(_normal(s) for s in re.split(r"(?<=[.!?])\s+|\n\s*\n", text))
+    return [line for line in found if len(line) >= MIN_CHARS]
+
+
 def _lines(text: str) -> list[str]:
     """A text and each of its sentences, normalised, of at least MIN_CHARS characters."""
-    found = dict.fromkeys([_normal(text), *(_normal(s) for s in re.split(r"(?<=[.!?])\s+|\n\s*\n", text))])
-    return [line for line in found if len(line) >= MIN_CHARS]
+    whole = [_normal(text)] if len(_normal(text)) >= MIN_CHARS else []
+    return list(dict.fromkeys([*whole, *_sentences(text)]))
 
 
 @cache
@@ -356,3 +362,85 @@ def test_the_cold_room_fix_rests_on_what_the_representative_was_shown(tmp_path):
     offered = engine.data["nodes"]["the-fix"]["replies"]
     specific = [r["id"] for r in offered if "controller" in r["text"]]
     assert "switch-it-from-here" in specific and len(specific) >= 2, specific
+
+
+# ----- the feedback of a graded item is not a practice scenario's feedback reworded --------------------------------
+# A trainee who practised could spot the right graded option by remembering which practice option's feedback praised
+# it, so what a graded item explains once it is marked is compared, sentence by sentence, with the explanations
+# practice gives (feedback, hints, worked solutions), with the same normalisation and limit as the lines above.
+
+# Shared framing that says nothing about which answer is right, exempt by name (kept short; say why for each).
+SHARED_FRAMING = frozenset(_normal(text) for text in (
+    # the study every customer-value calculation cites as its assumption: reworded, the attribution could drift
+    "Reichheld and Sasser ('Zero Defections', HBR 1990) found that 5 points more retention raised profit per customer "
+    "by 25-85% in the service industries they studied (later Bain work quotes 25-95%); it is 1990 consulting data "
+    "from specific industries, not a law.",
+))
+
+
+def debrief_texts(data: dict) -> list[tuple[str, str]]:
+    """(where, text) of what a scenario explains once an answer is judged: each option's or issue's feedback (for
+    every persona), why each question or step matters, each reply's note and each ending, the feedback of each
+    decision and the rule that forces one, each common mistake and assumption. In graded work the marking prints
+    these under the trainee's path (the hint and worked solution stay hidden)."""
+    found = []
+    for option in data.get("options", []):
+        found += [(f"option {option['id']}", option["feedback"])]
+        found += [(f"option {option['id']} ({p})", t) for p, t in option.get("feedback_by_persona", {}).items()]
+    found += [(f"issue {i['id']}", i["feedback"]) for i in data.get("issues", [])]
+    found += [(f"question {q['id']}", q["why"]) for q in data.get("questions", [])]
+    found += [(f"step {s['id']}", s["why"]) for s in data.get("steps", [])]
+    for node_id, node in data.get("nodes", {}).items():
+        found += [(f"node {node_id} reply {r['id']}", r["note"]) for r in node["replies"]]
+    found += [(f"ending {e}", ending["text"]) for e, ending in data.get("endings", {}).items()]
+    found += [(f"decision {a}", entry["text"]) for a, entry in (data.get("feedback") or {}).items()]
+    found += [(rule, data[rule]["text"]) for rule in ("must_escalate", "must_refuse") if data.get(rule)]
+    found += [(f"mistake {m['id']}", m["why"]) for m in data.get("mistakes", [])]
+    found += [("assumption", a) for a in data.get("assumptions", [])]
+    return found
+
+
+@cache
+def practice_explanations() -> tuple[str, ...]:
+    """Every sentence of the feedback, hints and worked solutions of the practice scenarios."""
+    found = []
+    for scenario_id in list_scenarios():
+        data = load_scenario(scenario_id).data
+        texts = [t for _, t in debrief_texts(data)] + list(data.get("hints", [])) + [data.get("solution", "")]
+        found += [line for text in texts for line in _sentences(text)]
+    return tuple(dict.fromkeys(found))
+
+
+def repeated_explanations(data: dict, pool: tuple[str, ...]) -> list[str]:
+    """Each sentence of a graded scenario's debrief that is too close to a practice explanation."""
+    repeated = []
+    for where, text in debrief_texts(data):
+        for line in _sentences(text):
+            ratio, match = closest(line, pool)
+            if ratio > SAME_LINE_RATIO and line not in SHARED_FRAMING:
+                repeated.append(f"{where} ({ratio:.2f}): {line!r} ~ {match!r}")
+    return repeated
+
+
+def test_the_feedback_comparison_catches_a_reworded_sentence_and_passes_a_new_one():
+    pool = tuple(_sentences("Short and concrete: the card works again and it should not recur. Well done."))
+    assert pool == ("short and concrete: the card works again and it should not recur.",), "short ones left out"
+    data = {"options": [{"id": "fixed", "feedback": "It reads the statement back. Short and concrete: the card "
+                                                    "works again and it will not recur."}]}
+    assert [r.split(" (")[0] for r in repeated_explanations(data, pool)] == ["option fixed"]
+    data["options"][0]["feedback"] = "It reads the statement back. Brief, and she can pay at once without a detour."
+    assert repeated_explanations(data, pool) == []
+    # a sentence is judged on its own: a copied sentence inside a longer feedback is still caught
+    data["options"][0]["feedback"] = ("Nothing here is new to her, and the branch's long queue stays as it was. "
+                                      "Short and concrete: the card works again and it should not recur.")
+    assert len(repeated_explanations(data, pool)) == 1
+
+
+@pytest.mark.parametrize("scenario_id", GRADED_ONLY)
+def test_no_graded_feedback_repeats_a_practice_explanation(scenario_id):
+    pool = practice_explanations()
+    assert len(pool) > 300
+    data = load_scenario(scenario_id).data
+    assert debrief_texts(data), "every graded scenario explains its marking"
+    repeated = repeated_explanations(data, pool)
+    assert not repeated, "a graded scenario's feedback repeats what practice explains:\n" + "\n".join(repeated)
