@@ -120,10 +120,12 @@ def email_waits_hours(rows):
     assert rows["email"][0] >= 120, rows
 
 
-def three_quarters_of_a_point_a_contact(rows):
-    # lesson 3, under the chart: "drops by roughly three quarters of a point with each of the first few extra contacts"
-    steps = [earlier - later for earlier, later in pairwise(first_column(rows)[:4])]
-    assert all(0.5 <= step <= 1 for step in steps), steps
+def three_quarters_then_half_a_point_a_contact(rows):
+    # lesson 3, under the chart: "drops by roughly three quarters of a point with each of the first two extra
+    # contacts and by about half a point with each one after that" (0.8, 0.8, then 0.5, 0.6, 0.4 today)
+    steps = [earlier - later for earlier, later in pairwise(first_column(rows))]
+    assert all(0.6 <= step <= 0.9 for step in steps[:2]), steps
+    assert all(0.3 <= step <= 0.7 for step in steps[2:]), steps
 
 
 def small_and_large_causes(rows):
@@ -145,7 +147,7 @@ def limits_cover_most_then_nearly_all(rows):
 CLAIMS = {
     ("00_welcome", 0): [email_waits_hours],
     ("02_what_customers_value", 0): [most_about_people],
-    ("03_diagnosis", 0): [falls_throughout, three_quarters_of_a_point_a_contact],
+    ("03_diagnosis", 0): [falls_throughout, three_quarters_then_half_a_point_a_contact],
     ("04_problem_solving", 0): [pareto_claims, small_and_large_causes],
     ("04_problem_solving", 1): [in_order("knowledge base out of date", "password reset loop", "order not recorded",
                                          last="unclear return policy")],
@@ -228,9 +230,13 @@ def about(fraction: float, share: float, slack: float = 0.06) -> bool:
     return fraction - slack <= share <= fraction + slack
 
 
-def waiting_lowers_satisfaction(ns):
-    # within every channel, longer waits go with lower satisfaction (rank correlation about -0.17 to -0.36 today)
+def satisfaction_falls_with_waits_transfers_and_contacts(ns):
     tickets = ns["tickets"]
+    # mean satisfaction (1-5) falls with every transfer (4.0 to 2.0 today) and every repeat contact (4.2 to 1.1)
+    for driver, most in (("transfers", 3), ("contacts_to_resolve", 6)):
+        mean = tickets[tickets[driver] <= most].groupby(driver)["csat"].mean()
+        assert all(later < earlier for earlier, later in pairwise(mean)), mean
+    # within every channel, longer waits go with lower satisfaction (rank correlation -0.17 to -0.36 today)
     for channel, group in tickets.dropna(subset=["csat"]).groupby("channel", observed=True):
         rho = group["wait_minutes"].astype(float).rank().corr(group["csat"].astype(float).rank())
         assert rho < -0.05, (channel, rho)
@@ -256,7 +262,7 @@ def largest_block_is_repeating_the_story(ns):
     commonest = ns["unhappy"]["verbatim"].value_counts()
     assert commonest.index[0] == "I had to explain the whole thing again every time I called.", commonest
     by_level = ns["by_level"].sort_values(ascending=False)
-    assert by_level.index[0] == "3 people", by_level  # 50 of the 97 unhappy comments today
+    assert by_level.index[0] == "3 people", by_level  # 56 of the 97 unhappy comments today
 
 
 def second_and_third_levels_worst(ns):
@@ -282,7 +288,7 @@ def leaving_climbs_with_contacts(ns, table: str = "by_contacts", column: str = "
 
 def three_causes_two_thirds(ns):
     counts = ns["cause_counts"]
-    assert about(2 / 3, counts.iloc[:3].sum() / counts.sum()), counts  # 0.660 today
+    assert len(counts) == 10 and about(2 / 3, counts.iloc[:3].sum() / counts.sum()), counts  # 0.660 today
 
 
 def one_ticket_in_eight_credited(ns):
@@ -313,7 +319,8 @@ def nps_interval_about_fifteen_points(ns):
     low, high = bootstrap_interval(answered["nps"], nps)
     assert 200 <= len(answered) < 1000, len(answered)  # "a few hundred answers": 416 today
     assert 12.5 <= high - low <= 17.5, (low, high)  # 16.3 points today
-    assert 5 < high - low, (low, high)  # so a change of five points sits inside it
+    # a change of five points is less than the interval's half-width (8.2 today): usually noise
+    assert (high - low) / 2 > 5, (low, high)
 
 
 def one_in_four_answered(ns):
@@ -329,7 +336,8 @@ def responders_had_more_contacts_and_left_more(ns):
 # lesson -> (the words of the prose, the check of the data they describe)
 PROSE_CLAIMS = {
     "00_welcome": [
-        ("satisfaction falls with waiting", waiting_lowers_satisfaction),
+        ("satisfaction falls with waiting, transfers and repeat contacts",
+         satisfaction_falls_with_waits_transfers_and_contacts),
         ("a few causes produce most of the tickets", few_causes_most_tickets),
     ],
     "01_service_is_everyones_job": [
@@ -366,6 +374,7 @@ PROSE_CLAIMS = {
     "08_measuring_service": [
         ("with a few hundred answers, NPS could plausibly sit anywhere in a range of about fifteen points",
          nps_interval_about_fifteen_points),
+        ("A month-to-month change of five points is usually noise", nps_interval_about_fifteen_points),
         ("about one in four answered", one_in_four_answered),
         ("Responders had more contacts and left more often", responders_had_more_contacts_and_left_more),
     ],
