@@ -333,6 +333,11 @@ def responders_had_more_contacts_and_left_more(ns):
     assert (means.loc[True] > means.loc[False]).all(), means  # 1.73 v 1.45 contacts, 19% v 13% left today
 
 
+def voicemail_small_by_count(ns):
+    counts = ns["tickets"]["root_cause"].value_counts()
+    assert "after_hours_voicemail" in list(counts.index[len(counts) // 2:]), counts  # the smallest of ten today
+
+
 # lesson -> (the words of the prose, the check of the data they describe)
 PROSE_CLAIMS = {
     "00_welcome": [
@@ -377,6 +382,9 @@ PROSE_CLAIMS = {
         ("A month-to-month change of five points is usually noise", nps_interval_about_fifteen_points),
         ("about one in four answered", one_in_four_answered),
         ("Responders had more contacts and left more often", responders_had_more_contacts_and_left_more),
+    ],
+    "09_leading_a_service_culture": [
+        ("*after-hours voicemail* is a small cause by count", voicemail_small_by_count),
     ],
 }
 
