@@ -113,6 +113,8 @@ def test_grader_field(tmp_path):
     ("live_identity_key: [a]", "field 'live_identity_key' must be the path of a file, not ['a']"),
     ("live_identity_key: {state}/exchange/live.key", "is inside the shared exchange folder"),
     ("live_identity_key: {state}/course/live.key", "is inside the shared course folder"),
+    ("live_identity_key: {state}/live/../exchange/live.key", "is inside the shared exchange folder"),
+    ("live_identity_key: {state}/./course//keys/../live.key", "is inside the shared course folder"),
 ])
 def test_cohort_file_errors_name_the_file_and_field(tmp_path, change, expected):
     """``change`` is (text, its replacement), or a line added to the file (``{state}``: the state folder)."""

@@ -214,12 +214,12 @@ def _key_file(data: dict, where: str, state_dir: Path) -> Path | None:
     field_name = f"{where}: field 'live_identity_key'"
     if not isinstance(value, str) or not value.strip() or value.endswith("/"):
         raise HubSettingsError(f"{field_name} must be the path of a file, not {value!r}")
-    path = Path(value)
-    if not path.is_absolute():
+    if not Path(value).is_absolute():
         raise HubSettingsError(f"{field_name}: {value!r} must be an absolute path (the hub starts the live room "
                                "in its own folder)")
+    path = Path(os.path.normpath(value))  # compared without "..": live/../exchange is the exchange
     for shared in ("exchange", "course"):  # trainees, or the grader, can read or plant files there
-        if path.is_relative_to(state_dir / shared):
+        if path.is_relative_to(os.path.normpath(state_dir / shared)):
             raise HubSettingsError(f"{field_name}: {value!r} is inside the shared {shared} folder; keep the key "
                                    "where only the account running the live room can read it")
     return path
