@@ -52,6 +52,8 @@ LOGIN_DEFS = Path("/etc/login.defs")
 DEFAULT_UID_MIN = 1000  # Debian's UID_MIN
 # The account that owns nothing (unprivileged services, NFS's squashed root): 65534, and -2 as unsigned.
 NOBODY_NAME, NOBODY_UIDS = "nobody", (65534, 4294967294)
+# systemd's DynamicUser= services get uids from this range while they run (systemd's uid ranges, UIDS-GIDS.md)
+DYNAMIC_SERVICE_UIDS = range(61184, 65519 + 1)
 
 
 class HubSettingsError(ValueError):
@@ -62,7 +64,8 @@ def people_uid_min(login_defs: Path = LOGIN_DEFS) -> int:
     """The lowest uid of people's accounts: ``UID_MIN`` of ``/etc/login.defs`` (Debian's when unset).
 
     There is no upper bound: ``UID_MAX`` only caps the uids ``useradd`` hands out, and accounts from a directory
-    service (LDAP, Active Directory through SSSD) have uids far above it.
+    service (LDAP, Active Directory through SSSD) have uids far above it. Above it only systemd's services'
+    range (:data:`DYNAMIC_SERVICE_UIDS`) and ``nobody`` are refused (:func:`refuse_system_account`).
     """
     found = DEFAULT_UID_MIN
     try:
@@ -90,6 +93,9 @@ def refuse_system_account(name: str, where: str, key: str, login_defs: Path = LO
         why = "the account that owns nothing, for services without rights"
     elif uid < low:
         why = f"below UID_MIN {low} in {login_defs}, the uids the system's own services use"
+    elif uid in DYNAMIC_SERVICE_UIDS:
+        why = (f"from {DYNAMIC_SERVICE_UIDS.start} to {DYNAMIC_SERVICE_UIDS.stop - 1}, the uids systemd gives a "
+               "service of its own while it runs")
     else:
         return
     raise HubSettingsError(f"{where}: field '{key}': {name!r} is a system account of this machine (uid {uid}, "
