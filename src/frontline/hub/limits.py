@@ -158,7 +158,7 @@ class AccountCgroup:
         """Whether ``/proc/PID/cgroup`` places the process in this account's cgroup (in any hierarchy)."""
         try:
             paths = process_cgroups(pid)
-        except (FileNotFoundError, ProcessLookupError):
+        except OSError:  # ended meanwhile, or not to be read: not signalled
             return False
         return any(PurePosixPath(path).parts[-2:] == (PARENT, self.name) for path in paths.values())
 
