@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from frontline.live.identity_key import (
 )
 from frontline.live.plan import QuestionSpec
 from frontline.live.server import ServeOptions, prepare
-from frontline.live.store import SessionStore, sqlite_url
+from frontline.live.store import SCRUB_PENDING_SETTING, SessionStore, StoreError, sqlite_url
 
 NAMES = ("hub:annabel-quinn", "hub:bartholomew-zed")
 
@@ -189,6 +190,85 @@ def test_an_upgrade_with_another_key_file_already_there_is_refused(backend, tmp_
         open_identity_key(key_file, old)
     assert old.get_setting(LEGACY_KEY_SETTING) == legacy  # nothing lost: the database's key stays until it moves
     old.close()
+
+
+def _legacy_room(tmp_path: Path) -> tuple[str, str, str]:
+    """A SQLite room as the kit kept it before (the key in its settings, a link under it): (url, key, participant)."""
+    url = sqlite_url(tmp_path / "room")
+    old = SessionStore(url)
+    legacy = secrets.token_hex(32)
+    old.set_setting(LEGACY_KEY_SETTING, legacy)
+    ann, _token, _ = old.participant_for_identity(NAMES[0], legacy.encode())
+    old.close()
+    return url, legacy, ann
+
+
+@pytest.mark.parametrize("hold", ["reading", "writing"])
+def test_a_move_another_connection_keeps_from_finishing_is_refused_and_finished_later(tmp_path, monkeypatch, hold):
+    """Another program with the database open (a read in progress keeps the WAL checkpoint busy, a write keeps
+    VACUUM locked out): the room refuses to start naming the database, the key is safe in its file, and the next
+    start finishes clearing the database's copy."""
+    url, legacy, ann = _legacy_room(tmp_path)
+    key_file = tmp_path / "identity.key"
+    store = SessionStore(url)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    real_scrub = SessionStore.scrub_settings
+
+    def scrub_while_held(self):  # the other program starts as the key has left the settings
+        if hold == "reading":
+            other.execute("BEGIN")
+            other.execute("SELECT count(*) FROM settings").fetchone()  # holds its snapshot of the database
+        else:
+            other.execute("BEGIN IMMEDIATE")
+        real_scrub(self)
+
+    monkeypatch.setattr(SessionStore, "scrub_settings", scrub_while_held)
+    expected = "cannot empty the write-ahead log of" if hold == "reading" else "cannot rewrite the database"
+    with pytest.raises(StoreError, match=f"{expected} {store.path}") as refused:
+        open_identity_key(key_file, store)
+    assert "another program has the database" in str(refused.value)
+    assert key_file.read_text() == legacy + "\n"  # nothing lost: the key is in its file
+    monkeypatch.undo()
+    other.rollback()
+    other.close()
+    store.close()
+
+    again = SessionStore(url)
+    assert open_identity_key(key_file, again) == legacy.encode()
+    assert again.participant_for_identity(NAMES[0], legacy.encode())[0] == ann
+    assert again.get_setting(SCRUB_PENDING_SETTING) is None
+    assert not _held_by(again, legacy)
+    again.close()
+
+
+def test_the_key_files_name_is_on_disk_before_the_database_lets_go_of_the_key(tmp_path, monkeypatch):
+    """A power cut between the two must not leave the key in neither: the folder is synced after the link."""
+    url, legacy, _ann = _legacy_room(tmp_path)
+    key_file = tmp_path / "live" / "identity.key"
+    key_file.parent.mkdir()
+    events: list[str] = []
+    real_link, real_fsync, real_remove = os.link, os.fsync, SessionStore.remove_setting
+
+    def link(source, target, *args, **kwargs):
+        real_link(source, target, *args, **kwargs)
+        events.append(f"link {target}")
+
+    def fsync(fd):
+        real_fsync(fd)
+        if stat.S_ISDIR(os.fstat(fd).st_mode) and os.fstat(fd).st_ino == key_file.parent.stat().st_ino:
+            events.append("sync folder")
+
+    def remove_setting(self, key, scrub=False):
+        events.append(f"remove {key}")
+        real_remove(self, key, scrub)
+
+    monkeypatch.setattr(os, "link", link)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(SessionStore, "remove_setting", remove_setting)
+    store = SessionStore(url)
+    assert open_identity_key(key_file, store) == legacy.encode()
+    store.close()
+    assert events == [f"link {key_file}", "sync folder", f"remove {LEGACY_KEY_SETTING}"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -335,3 +335,34 @@ def test_cgroup_kill_ends_a_v2_cgroup_at_once_detached_processes_included():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGKILL)
         assert cgroup.remove(wait=10)
+
+
+def test_each_process_of_an_accounts_cgroup_is_ended(tree, account):
+    """Every process in the account's cgroup ends (one by one where the kernel has no ``cgroup.kill``)."""
+    cgroup = tree.account(account, 256 * 1024**2, 1.0)
+    members = [subprocess.Popen(["sleep", "600"], preexec_fn=cgroup.join) for _ in range(2)]
+    try:
+        assert all(cgroup.holds(member.pid) for member in members)
+        assert cgroup.kill(wait=10)
+        assert [member.wait(10) for member in members] == [-signal.SIGKILL] * 2
+    finally:
+        for member in members:
+            member.kill()
+            member.wait()
+
+
+def test_a_process_listed_for_an_account_but_in_another_cgroup_is_left_alone(tmp_path):
+    """A number read from ``cgroup.procs`` may name another process by the time it is signalled (the number reused
+    by root's or another person's): the process's own ``/proc`` entry decides, and one elsewhere is never ended."""
+    folder = tmp_path / "frontline" / "fltestother"
+    folder.mkdir(parents=True)
+    stranger = subprocess.Popen(["sleep", "600"])  # this test's cgroup, not the account's
+    try:
+        (folder / "cgroup.procs").write_text(f"{stranger.pid}\n")
+        cgroup = AccountCgroup("fltestother", (folder,))
+        assert not cgroup.holds(stranger.pid)
+        assert not cgroup.kill(wait=0.5)  # still listed (the list is a plain file here), so not all ended
+        assert stranger.poll() is None, "a process outside the account's cgroup was ended"
+    finally:
+        stranger.kill()
+        stranger.wait()

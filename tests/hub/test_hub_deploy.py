@@ -10,6 +10,8 @@ import yaml
 from frontline.hub.exchange import OWNERS_ENV_VAR, SHARED_ENV_VAR
 from frontline.hub.setup import TRAINER_ONLY
 from frontline.kit import EXCHANGE_ENV_VAR, KIT_ENV_VAR
+from frontline.live.identity_key import LEGACY_KEY_SETTING
+from frontline.live.store import settings_table
 
 REPO = Path(__file__).resolve().parents[2]
 Z2JH = REPO / "deploy" / "z2jh"
@@ -108,6 +110,9 @@ def test_live_manifests_parse_and_point_at_what_exists():
     assert {"PersistentVolumeClaim", "Secret", "Job", "Deployment", "Service"} <= set(kinds)
     assert kinds["PersistentVolumeClaim"]["spec"]["accessModes"] == ["ReadWriteMany"]
     assert kinds["Secret"]["stringData"]["database-url"].startswith("postgresql")
+    # the room's identity design assumes one room process at a time, also while the Deployment is upgraded
+    assert kinds["Deployment"]["spec"]["replicas"] == 1
+    assert kinds["Deployment"]["spec"]["strategy"] == {"type": "Recreate"}
     container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
     script = next(a for a in container["command"] if a.endswith(".py"))
     assert (REPO / script.replace("/opt/frontline/kit/", "")).is_file()
@@ -117,6 +122,14 @@ def test_live_manifests_parse_and_point_at_what_exists():
     values = yaml.safe_load((Z2JH / "values.yaml").read_text())
     assert values["hub"]["services"]["live"]["url"].endswith(":8000")
     assert kinds["Service"]["metadata"]["name"] in values["hub"]["services"]["live"]["url"]
+
+
+def test_upgraded_room_is_told_to_keep_the_key_its_database_held():
+    """On Kubernetes the key comes from the secret: an upgraded room needs the database's old key there, named
+    by the setting the earlier kit stored it in, not a fresh random value."""
+    query = f"SELECT value FROM {settings_table.name} WHERE key = '{LEGACY_KEY_SETTING}'"
+    assert query in (Z2JH / "live.yaml").read_text()
+    assert query in (REPO / "docs" / "hub.md").read_text()
 
 
 def test_image_definition_installs_the_kit_with_its_hub_extra():

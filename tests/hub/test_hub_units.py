@@ -113,6 +113,8 @@ def test_grader_field(tmp_path):
     ("live_identity_key: [a]", "field 'live_identity_key' must be the path of a file, not ['a']"),
     ("live_identity_key: {state}/exchange/live.key", "is inside the shared exchange folder"),
     ("live_identity_key: {state}/course/live.key", "is inside the shared course folder"),
+    ("live_identity_key: {state}/live/../exchange/live.key", "is inside the shared exchange folder"),
+    ("live_identity_key: {state}/./course//keys/../live.key", "is inside the shared course folder"),
 ])
 def test_cohort_file_errors_name_the_file_and_field(tmp_path, change, expected):
     """``change`` is (text, its replacement), or a line added to the file (``{state}``: the state folder)."""
@@ -139,6 +141,31 @@ def test_people_uid_min_comes_from_login_defs(tmp_path):
     with pytest.raises(HubSettingsError, match=r"'nobody' is a system account of this machine \(uid 65534, the "
                                                "account that owns nothing"):
         refuse_system_account("nobody", "f.yaml", "trainees", login_defs)
+
+
+@pytest.mark.parametrize(("uid", "refused"), [(61183, False), (61184, True), (63000, True), (65519, True),
+                                            (65520, False)])
+def test_an_account_systemd_made_for_a_service_is_not_a_person(tmp_path, monkeypatch, uid, refused):
+    """systemd's DynamicUser= services run as uids 61184-65519, far above UID_MIN: they are not people."""
+    def getpwnam(name):
+        if name != "svcdyn":
+            raise KeyError(name)
+        return pwd.struct_passwd(("svcdyn", "!", uid, uid, "", "/", "/usr/sbin/nologin"))
+
+    monkeypatch.setattr(pwd, "getpwnam", getpwnam)
+    path = _write(tmp_path, COHORT.format(state=tmp_path).replace("[ann, bob]", "[ann, svcdyn]"))
+    if not refused:
+        assert "svcdyn" in load_settings(path).trainees
+        refuse_system_account("svcdyn", "f.yaml", "trainees")  # setup's second check agrees
+        return
+    with pytest.raises(HubSettingsError) as error:
+        load_settings(path)
+    assert str(error.value) == (
+        f"{path}: field 'trainees': 'svcdyn' is a system account of this machine (uid {uid}, from 61184 to 65519, "
+        "the uids systemd gives a service of its own while it runs); use the name of a person's account (uid "
+        f"{people_uid_min()} or above) or a name no account has yet")
+    with pytest.raises(HubSettingsError, match="from 61184 to 65519"):
+        refuse_system_account("svcdyn", "f.yaml", "trainees")
 
 
 def test_a_directory_service_account_above_uid_max_is_a_person(tmp_path):

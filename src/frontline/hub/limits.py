@@ -33,7 +33,7 @@ import resource
 import signal
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import psutil
 
@@ -82,6 +82,11 @@ def mounts(mountinfo: str | None = None) -> list[Mount]:
         point = Path(fields[4].replace("\\040", " "))
         found.append(Mount(tail[0], fields[3], point, "rw" in fields[5].split(","), frozenset(tail[2].split(","))))
     return found
+
+
+def process_cgroups(pid: int) -> dict[str, str]:
+    """The cgroup path per v1 controller, and under ``""`` the v2 path, of the process ``pid``."""
+    return own_cgroups(Path(f"/proc/{pid}/cgroup").read_text())
 
 
 def own_cgroups(text: str | None = None) -> dict[str, str]:
@@ -145,10 +150,33 @@ class AccountCgroup:
                     _write(folder / "cgroup.kill", "1")
                 else:
                     for pid in members:
-                        with contextlib.suppress(ProcessLookupError):
-                            os.kill(pid, signal.SIGKILL)
+                        self._kill_if_member(pid)
                 time.sleep(0.05)
         return True
+
+    def holds(self, pid: int) -> bool:
+        """Whether ``/proc/PID/cgroup`` places the process in this account's cgroup (in any hierarchy)."""
+        try:
+            paths = process_cgroups(pid)
+        except OSError:  # ended meanwhile, or not to be read: not signalled
+            return False
+        return any(PurePosixPath(path).parts[-2:] == (PARENT, self.name) for path in paths.values())
+
+    def _kill_if_member(self, pid: int) -> None:
+        """SIGKILL the process ``pid`` if it is still this account's. A number read from ``cgroup.procs`` may
+        belong to another process by now (root's, another person's): the process is pinned with a pidfd first,
+        its membership read after, and the signal goes to the pidfd, which never reaches a later process that
+        reuses the number (for an ended one it fails, and nothing is sent)."""
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            return  # ended meanwhile
+        try:
+            if self.holds(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    signal.pidfd_send_signal(fd, signal.SIGKILL)
+        finally:
+            os.close(fd)
 
     def remove(self, wait: float = 5.0) -> bool:
         """Remove the cgroup once its processes have ended (waits up to ``wait`` seconds); True when gone."""

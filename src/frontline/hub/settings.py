@@ -52,6 +52,8 @@ LOGIN_DEFS = Path("/etc/login.defs")
 DEFAULT_UID_MIN = 1000  # Debian's UID_MIN
 # The account that owns nothing (unprivileged services, NFS's squashed root): 65534, and -2 as unsigned.
 NOBODY_NAME, NOBODY_UIDS = "nobody", (65534, 4294967294)
+# systemd's DynamicUser= services get uids from this range while they run (systemd's uid ranges, UIDS-GIDS.md)
+DYNAMIC_SERVICE_UIDS = range(61184, 65519 + 1)
 
 
 class HubSettingsError(ValueError):
@@ -62,7 +64,8 @@ def people_uid_min(login_defs: Path = LOGIN_DEFS) -> int:
     """The lowest uid of people's accounts: ``UID_MIN`` of ``/etc/login.defs`` (Debian's when unset).
 
     There is no upper bound: ``UID_MAX`` only caps the uids ``useradd`` hands out, and accounts from a directory
-    service (LDAP, Active Directory through SSSD) have uids far above it.
+    service (LDAP, Active Directory through SSSD) have uids far above it. Above it only systemd's services'
+    range (:data:`DYNAMIC_SERVICE_UIDS`) and ``nobody`` are refused (:func:`refuse_system_account`).
     """
     found = DEFAULT_UID_MIN
     try:
@@ -90,6 +93,9 @@ def refuse_system_account(name: str, where: str, key: str, login_defs: Path = LO
         why = "the account that owns nothing, for services without rights"
     elif uid < low:
         why = f"below UID_MIN {low} in {login_defs}, the uids the system's own services use"
+    elif uid in DYNAMIC_SERVICE_UIDS:
+        why = (f"from {DYNAMIC_SERVICE_UIDS.start} to {DYNAMIC_SERVICE_UIDS.stop - 1}, the uids systemd gives a "
+               "service of its own while it runs")
     else:
         return
     raise HubSettingsError(f"{where}: field '{key}': {name!r} is a system account of this machine (uid {uid}, "
@@ -214,12 +220,12 @@ def _key_file(data: dict, where: str, state_dir: Path) -> Path | None:
     field_name = f"{where}: field 'live_identity_key'"
     if not isinstance(value, str) or not value.strip() or value.endswith("/"):
         raise HubSettingsError(f"{field_name} must be the path of a file, not {value!r}")
-    path = Path(value)
-    if not path.is_absolute():
+    if not Path(value).is_absolute():
         raise HubSettingsError(f"{field_name}: {value!r} must be an absolute path (the hub starts the live room "
                                "in its own folder)")
+    path = Path(os.path.normpath(value))  # compared without "..": live/../exchange is the exchange
     for shared in ("exchange", "course"):  # trainees, or the grader, can read or plant files there
-        if path.is_relative_to(state_dir / shared):
+        if path.is_relative_to(os.path.normpath(state_dir / shared)):
             raise HubSettingsError(f"{field_name}: {value!r} is inside the shared {shared} folder; keep the key "
                                    "where only the account running the live room can read it")
     return path

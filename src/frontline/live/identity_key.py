@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from frontline.live.store import SCRUB_PENDING_SETTING
+
 if TYPE_CHECKING:
     from frontline.live.store import SessionStore
 
@@ -105,8 +107,22 @@ def _write_new(path: Path, key: str) -> None:
             pass
         except OSError as e:
             raise IdentityKeyError(f"{path}: cannot create the live room's identity key file: {e.strerror}") from e
+        _sync_folder(path.parent)  # the new name is on disk before the database's copy of the key is deleted
     finally:
         spare.unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Write ``folder``'s entries to disk, so a power cut cannot undo a name just made in it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        raise IdentityKeyError(f"{folder}: cannot write the live room's identity key file's folder to disk: "
+                               f"{e.strerror}") from e
 
 
 @dataclass(frozen=True)
@@ -183,6 +199,8 @@ def open_identity_key(source: KeyFile | KeyFromEnvironment | Path, store: Sessio
         raise IdentityKeyError(
             f"{source}: not the identity key this room's links were made with; restore the key backed up with "
             "this database (another key would give every returning person a new participant)")
+    if legacy is None and store.get_setting(SCRUB_PENDING_SETTING) is not None:
+        store.scrub_settings()  # the clean-up of an earlier start's move, which did not finish
     if legacy is not None:
         store.remove_setting(LEGACY_KEY_SETTING, scrub=True)
         log.warning("The live room's identity key moved out of its database to %s; back it up together with the "

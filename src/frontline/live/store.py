@@ -52,7 +52,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from frontline.live.plan import QuestionSpec
 from frontline.live.tallies import add, contributions
@@ -62,6 +62,10 @@ from frontline.live.values import AnswerProblem, clean_text, parse_stored
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 NOTIFY_CHANNEL = "frontline_live"
 TOTALS = (0, 0)  # the (question, round) under which session-wide counts are tallied
+SCRUB_PENDING_SETTING = "scrub_pending"  # a setting was removed; its old value may still be in free space
+SQLITE_BUSY_TIMEOUT_S = 30  # how long a writer waits for SQLite's lock
+# The truncating checkpoint that clears a removed setting's old value waits for readers: briefly, a few times.
+CHECKPOINT_TRIES, CHECKPOINT_WAIT_MS, CHECKPOINT_PAUSE_S = 5, 200, 0.2
 ANSWERS_TOTAL, PARTICIPANTS_TOTAL = ("total", "answers"), ("total", "participants")
 
 metadata = MetaData()
@@ -308,7 +312,7 @@ class SessionStore:
         self.path = Path(database) if database and database != ":memory:" else None
         if self.is_sqlite:
             # Why: uvicorn's worker threads share the engine; writers wait for the lock instead of failing.
-            connect_args = {"check_same_thread": False, "timeout": 30}
+            connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
             if self.path is not None:
                 _check_sqlite_file(self.path, read_only)
                 if not read_only:
@@ -395,17 +399,56 @@ class SessionStore:
             return conn.execute(select(settings_table.c.value).where(settings_table.c.key == key)).scalar_one()
 
     def remove_setting(self, key: str, scrub: bool = False) -> None:
-        """Delete a setting; with ``scrub``, also rewrite the table so its old value is not left in free space."""
+        """Delete a setting; with ``scrub``, also rewrite the table so its old value is not left in free space.
+
+        The deletion also records that a scrub is due (:data:`SCRUB_PENDING_SETTING`), cleared once it is done, so
+        a scrub that fails (:class:`StoreError`) is run again by :meth:`scrub_settings` on the next start."""
         with self._writing() as conn:
             conn.execute(delete(settings_table).where(settings_table.c.key == key))
+            if scrub:
+                _set_setting(conn, SCRUB_PENDING_SETTING, key)
         if scrub:
-            with self._write_lock, self.engine.connect() as conn:
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # neither may run in a transaction
-                if self.is_sqlite:
-                    conn.exec_driver_sql("VACUUM")
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                else:
-                    conn.exec_driver_sql(f"VACUUM FULL {settings_table.name}")
+            self.scrub_settings()
+
+    def scrub_settings(self) -> None:
+        """Rewrite the database so no deleted setting is left in free space (SQLite: ``VACUUM`` and a truncating
+        WAL checkpoint; PostgreSQL: ``VACUUM FULL`` of the settings), then clear the record that one was due.
+
+        A :class:`StoreError` naming the database when another connection keeps SQLite from it (a lock, or a
+        read in progress that keeps the checkpoint from finishing after :data:`CHECKPOINT_TRIES` tries)."""
+        where = self.path or shown_url(self.url)
+        with self._write_lock, self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # neither may run in a transaction
+            if not self.is_sqlite:
+                conn.exec_driver_sql(f"VACUUM FULL {settings_table.name}")
+            else:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")  # tries below, not 30 s each
+                try:
+                    self._vacuum_and_checkpoint(conn, where)
+                finally:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
+        with self._writing() as conn:
+            conn.execute(delete(settings_table).where(settings_table.c.key == SCRUB_PENDING_SETTING))
+
+    @staticmethod
+    def _vacuum_and_checkpoint(conn: Connection, where: Path | str) -> None:
+        busy_reason = (f"another program has the database {where} open (a live export, or a second room): stop it "
+                       "and start the room again, which finishes the clean-up")
+        try:
+            conn.exec_driver_sql("VACUUM")
+        except OperationalError as e:
+            if "locked" in str(e.orig).lower() or "busy" in str(e.orig).lower():
+                raise StoreError(f"cannot rewrite the database {where} to clear a removed setting from its free "
+                                 f"space: {busy_reason}") from e
+            raise
+        for attempt in range(CHECKPOINT_TRIES):
+            busy, _wal_pages, _copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            if not busy:
+                return
+            if attempt + 1 < CHECKPOINT_TRIES:
+                time.sleep(CHECKPOINT_PAUSE_S)
+        raise StoreError(f"cannot empty the write-ahead log of {where} (where a removed setting's old value may "
+                         f"remain): {busy_reason}")
 
     def get_json(self, key: str, default: Any = None) -> Any:
         raw = self.get_setting(key)
