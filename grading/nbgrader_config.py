@@ -7,7 +7,7 @@ import os
 from functools import partial
 from pathlib import Path
 
-from frontline.grading.autograde import report_after_grading
+from frontline.grading.autograde import inspect_before_grading, report_after_grading
 from frontline.grading.course import COURSE_ID, course_root_from_environment, prepare_course_folder
 from frontline.grading.preprocessors import (
     HideTestSource,
@@ -81,8 +81,10 @@ c.Autograde.autograde_preprocessors = [
     InsertMarkScheme,
 ]
 c.RestoreStrippedMetadata.release_root = str(COURSE / "release")
-# When nbgrader grades by itself (the formgrader's Autograde button, `nbgrader autograde`), each graded submission's
-# integrity entries still go into reports/<assignment>/integrity.csv (`frontline grade autograde` writes its own).
+# When nbgrader grades by itself (the formgrader's Autograde button, `nbgrader autograde`), each submission is
+# inspected before nbgrader copies its files (links and special files moved out of it) and its integrity entries
+# still go into reports/<assignment>/integrity.csv (`frontline grade autograde` does both itself).
+c.Autograde.pre_convert_hook = partial(inspect_before_grading, str(KIT), str(COURSE))
 c.Autograde.post_convert_hook = partial(report_after_grading, str(KIT), str(COURSE))
 c.InsertMarkScheme.rubrics_dir = str(KIT / "grading" / "rubrics")
 c.SafeOverwriteCells.add_missing_cells = True

@@ -152,3 +152,30 @@ def test_an_unknown_student_is_refused_by_name(tmp_path: Path, monkeypatch: pyte
     assert result.exit_code == 2
     assert "no submission of diagnosis from 'anna'" in result.output and "submitted: ana" in result.output
     assert not (tmp_path / "course" / "submitted" / "anna").exists()
+
+
+def _write_own_entry(path: str, student: str) -> None:
+    from frontline.grading.integrity import Issue, write_report
+
+    for attempt in range(25):
+        write_report(Path(path), [Issue("a1", student, "a1.ipynb", f"check {attempt}", "noted")], {student})
+
+
+def test_two_runs_writing_the_report_at_once_lose_no_entries(tmp_path: Path):
+    """The formgrader's button and `frontline grade autograde` can each write the report while the other does."""
+    import multiprocessing
+
+    from frontline.grading.integrity import read_report
+
+    report = tmp_path / "reports" / "a1" / "integrity.csv"
+    students = [f"s{n}" for n in range(6)]
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_write_own_entry, args=(str(report), s)) for s in students]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    entries = read_report(report)
+    assert sorted(i.student for i in entries) == students
+    assert {i.problem for i in entries} == {"check 24"}

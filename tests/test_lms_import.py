@@ -188,7 +188,7 @@ def test_records_flattened_by_canvas_go_back_into_their_folder(grading_kit: KitP
     notebook = (REPO / "exercises" / assignment / f"{assignment}.ipynb").read_bytes()
     download = {f"leejo_701_9001_{assignment}.ipynb": (notebook, ON_TIME),
                 **{f"leejo_701_9001_{path.name}": (path.read_bytes(), ON_TIME) for path in records},
-                "leejo_701_9001_notes.json": (b"{}", ON_TIME)}  # not a record: stays where it was
+                "leejo_701_9001_setup.json": (b"{}", ON_TIME)}  # named like a cell, not a record: stays
     result = CliRunner().invoke(cli, ["grade", "collect", assignment, "--from",
                                       str(_zip(tmp_path / "canvas.zip", download))])
     assert result.exit_code == 0, result.output
@@ -196,7 +196,7 @@ def test_records_flattened_by_canvas_go_back_into_their_folder(grading_kit: KitP
     for path in records:  # exactly where the marking reads each item's record
         assert record_path(path.stem, folder).read_bytes() == path.read_bytes()
         assert not (folder / path.name).exists()
-    assert (folder / "notes.json").exists()
+    assert (folder / "setup.json").exists()
     with (Course.open(grading_kit).reports / assignment / "collection.csv").open(newline="") as handle:
         rows = [row for row in csv.DictReader(handle) if row["student"] == "701"]
     assert {row["action"] for row in rows} == {f"saved as responses/{path.name}" for path in records}

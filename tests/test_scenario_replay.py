@@ -94,6 +94,18 @@ def graded(tmp_path_factory):
                                                                                         ASSIGNMENT))
         result = course.api().autograde(ASSIGNMENT, "button")
         assert result["success"], result.get("error")
+        # through the button too: links placed in submitted/ (a copy made by hand, not through collection) to the
+        # trainer's notebook with its hidden tests, and a notebook that is a link to another trainee's
+        linker = course.folder("submitted", "linker", ASSIGNMENT)
+        shutil.copytree(course.folder("submitted", "honest", ASSIGNMENT), linker)
+        (linker / "notes.txt").symlink_to(source)
+        (linker / "responses" / "extra.json").symlink_to(source)
+        assert course.api().autograde(ASSIGNMENT, "linker")["success"]
+        borrower = course.folder("submitted", "borrower", ASSIGNMENT)
+        borrower.mkdir(parents=True)
+        (borrower / f"{ASSIGNMENT}.ipynb").symlink_to(course.folder("submitted", "honest", ASSIGNMENT)
+                                                      / f"{ASSIGNMENT}.ipynb")
+        course.api().autograde(ASSIGNMENT, "borrower")  # fails: its notebook is set aside before grading
         yield course
 
 
@@ -142,6 +154,28 @@ def test_the_formgraders_autograde_button_marks_by_replay_and_writes_the_report(
     problems = [row["problem"] for row in issues_of(graded, ASSIGNMENT, "button")]
     assert any(ITEM in p and "replay" in p for p in problems), problems
     assert issues_of(graded, ASSIGNMENT, "forger"), "the entries of the students graded before are kept"
+
+
+@pytest.mark.slow
+def test_the_button_moves_links_out_before_nbgrader_copies_the_submission(graded):
+    for stage in ("autograded", "feedback"):
+        for path in graded.folder(stage, "linker", ASSIGNMENT).rglob("*"):
+            assert not path.is_symlink(), path
+            if path.is_file() and path.suffix != ".ipynb":
+                assert "BEGIN HIDDEN TESTS" not in path.read_text(errors="replace"), path
+    rows = issues_of(graded, ASSIGNMENT, "linker")
+    assert {row["file"] for row in rows if "link" in row["problem"]} == {"notes.txt", "responses/extra.json"}, rows
+    assert _scenario_score(graded, "linker") == 2, "the honest work in the folder keeps its marks"
+    # a notebook that is a link is never graded as the file it names, and the report says why
+    from nbgrader.api import MissingEntry
+
+    try:
+        borrowed = grades_of(graded, ASSIGNMENT, "borrower").get(ITEM, (0,))[0]
+    except MissingEntry:  # nbgrader recorded no submission at all
+        borrowed = 0
+    assert borrowed == 0
+    rows = issues_of(graded, ASSIGNMENT, "borrower")
+    assert any(row["file"] == f"{ASSIGNMENT}.ipynb" and "not graded" in row["action"] for row in rows), rows
 
 
 # ---- which test cells the grader marks itself -------------------------------------------------------------------

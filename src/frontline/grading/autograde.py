@@ -7,7 +7,8 @@ arrives, so the gradebook only ever has one writer. Before grading, each submiss
 at all still gets a gradebook entry with 0 points and an integrity entry saying why.
 
 When nbgrader grades a submission by itself (the formgrader's Autograde button, ``nbgrader autograde``), the
-kit's config runs :func:`report_after_grading` afterwards, so the integrity report covers that submission too.
+kit's config runs :func:`inspect_before_grading` first and :func:`report_after_grading` afterwards, so that
+submission is inspected (its links moved out) before nbgrader copies it, and the integrity report covers it too.
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ def _grade_one(kit_root: str, course_root: str, exchange: str, assignment: str, 
 
     course = Course(KitPaths(Path(kit_root)), Path(course_root), Path(exchange))
     # this run's report is written by the main process, from every worker's findings at once
-    api = course.api(**{"CourseDirectory.db_url": f"sqlite:///{db_path}", "Autograde.post_convert_hook": None})
+    api = course.api(**{"CourseDirectory.db_url": f"sqlite:///{db_path}", "Autograde.pre_convert_hook": None,
+                            "Autograde.post_convert_hook": None})
     result = api.autograde(assignment, student, force=True, create=True)
     return {"success": bool(result["success"]), "error": "" if result["success"] else _last_lines(result),
             "log": "" if result["success"] else "\n".join(filter(None, [result.get("log"), result.get("error")]))}
@@ -148,25 +150,41 @@ def _references(course: Course, assignment: str) -> tuple[dict[str, Path], dict[
     return released, sources, others
 
 
-def report_after_grading(kit_root: str, course_root: str, *, assignment: str, student: str,
-                         notebooks: list[str]) -> None:
-    """nbgrader's ``Autograde.post_convert_hook`` (set in grading/nbgrader_config.py): the integrity entries of a
-    submission nbgrader has just graded by itself, written into the report as :func:`autograde` writes them.
-
-    The student is read from the notebooks' folder (``submitted/<student>/<assignment>/``), since nbgrader passes
-    ``*`` when it grades everyone. nbgrader calls this only after a submission was graded; the repairs
-    :func:`inspect_submission` makes (a notebook set aside, a misnamed one copied) apply from the next grading.
-    """
+def _hook_inspection(kit_root: str, course_root: str, assignment: str, student: str, notebooks: list[str],
+                     graded: bool) -> None:
     from frontline.kit import KitPaths, default_exchange_root
 
     course = Course(KitPaths(Path(kit_root)), Path(course_root), default_exchange_root())
-    graded = {Path(n).parent.parent.name for n in notebooks} or {student}
+    students = {Path(n).parent.parent.name for n in notebooks} or {student}  # nbgrader passes "*" for everyone
     released, sources, others = _references(course, assignment)
-    for name in sorted(graded - {"*"}):
+    for name in sorted(students - {"*"}):
         issues = inspect_submission(course.folder("submitted", name, assignment), assignment, name, released,
                                     sources, others)
-        issues += inspect_autograded(course.folder("autograded", name, assignment), assignment, name)
+        if graded:
+            issues += inspect_autograded(course.folder("autograded", name, assignment), assignment, name)
         write_report(course.reports / assignment / "integrity.csv", issues, {name})
+
+
+def inspect_before_grading(kit_root: str, course_root: str, *, assignment: str, student: str,
+                           notebooks: list[str]) -> None:
+    """nbgrader's ``Autograde.pre_convert_hook`` (set in grading/nbgrader_config.py), for when nbgrader grades by
+    itself (the formgrader's Autograde button): :func:`inspect_submission` before nbgrader copies the submission's
+    other files into ``autograded/`` (a copy that follows links), and its findings written into the report at once,
+    so a submission that then fails to grade (its notebook was a link, now set aside) still has them.
+
+    The student is read from the notebooks' folder (``submitted/<student>/<assignment>/``). Repairs that give a
+    notebook a new name (a misnamed one copied to the expected name) apply from the next grading, since nbgrader
+    has already listed the notebooks it will grade.
+    """
+    _hook_inspection(kit_root, course_root, assignment, student, notebooks, graded=False)
+
+
+def report_after_grading(kit_root: str, course_root: str, *, assignment: str, student: str,
+                         notebooks: list[str]) -> None:
+    """nbgrader's ``Autograde.post_convert_hook``: the integrity entries of a submission nbgrader has just graded
+    by itself (those :func:`inspect_before_grading` wrote, and the grading's own), as :func:`autograde` writes
+    them."""
+    _hook_inspection(kit_root, course_root, assignment, student, notebooks, graded=True)
 
 
 def autograde(course: Course, assignment: str, students: list[str] | None = None, jobs: int = 1,

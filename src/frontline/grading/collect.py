@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import filecmp
 import itertools
+import json
 import os
 import re
 import shutil
@@ -35,7 +36,7 @@ from pathlib import Path, PurePosixPath
 
 from frontline.grading.course import Course
 from frontline.grading.files import special_entries
-from frontline.grading.integrity import Issue, grade_ids_of, write_report
+from frontline.grading.integrity import Issue, write_report
 from frontline.responses import RESPONSES_FOLDER
 
 SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store"}
@@ -185,9 +186,9 @@ def import_lms(course: Course, assignment: str, source: Path, roster_path: Path 
     """
     roster = read_roster(roster_path) if roster_path else None
     expected = course.notebook_names(assignment)
-    # graded items whose answer is a record file (responses/<item>.json): an LMS that keeps no folders hands
+    # graded situations whose answer is a record file (responses/<item>.json): an LMS that keeps no folders hands
     # those files over beside the notebook, where the marking would not find them
-    record_ids = {i for name in expected for i in grade_ids_of(course.kit.exercises / assignment / f"{name}.ipynb")}
+    record_ids = record_items(course.kit.exercises / assignment, expected)
     collection = Collection()
     with tempfile.TemporaryDirectory(prefix="frontline-lms-") as scratch:
         root, times = _unpack(source, Path(scratch))
@@ -240,6 +241,18 @@ def import_lms(course: Course, assignment: str, source: Path, roster_path: Path 
                      {*collection.students, "", *(r["student_id"] for r in roster or [])})
         _write_mapping(course, assignment, collection.mapping)
     return collection
+
+
+def record_items(exercise: Path, notebooks: list[str]) -> set[str]:
+    """The items of an exercise whose answers are record files: those its hidden tests mark by replay."""
+    from frontline.grading.replay import scenario_call
+
+    items = set()
+    for name in notebooks:
+        notebook = json.loads((exercise / f"{name}.ipynb").read_text(encoding="utf-8"))
+        calls = (scenario_call("".join(cell["source"])) for cell in notebook["cells"] if cell["cell_type"] == "code")
+        items |= {call.item_id for call in calls if call is not None}
+    return items
 
 
 def _take(course: Course, assignment: str, student: str, entries: list[Entry], expected: list[str],

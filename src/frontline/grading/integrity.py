@@ -11,6 +11,7 @@ the file and what was wrong.
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
 import shutil
@@ -247,17 +248,26 @@ def inspect_autograded(folder: Path, assignment: str, student: str) -> list[Issu
 
 
 def write_report(path: Path, issues: list[Issue], replace_students: set[str]) -> None:
-    """Write the report, keeping earlier entries of students not graded in this run."""
-    kept: list[Issue] = []
-    if path.exists():
-        with path.open(newline="", encoding="utf-8") as handle:
-            kept = [Issue(**row) for row in csv.DictReader(handle) if row["student"] not in replace_students]
+    """Write the report, keeping earlier entries of students not graded in this run.
+
+    Two runs may write one report at once (``frontline grade autograde`` and the formgrader's Autograde button):
+    each holds a lock on a file beside it from reading to writing, and writes a new file that replaces the old in
+    one step, so no run loses another's entries and no reader sees half a report.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = sorted([*kept, *issues], key=lambda i: (i.student, i.file, i.problem))
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, [f.name for f in fields(Issue)], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(asdict(i) for i in rows)
+    with (path.parent / f".{path.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        kept: list[Issue] = []
+        if path.exists():
+            with path.open(newline="", encoding="utf-8") as handle:
+                kept = [Issue(**row) for row in csv.DictReader(handle) if row["student"] not in replace_students]
+        rows = sorted([*kept, *issues], key=lambda i: (i.student, i.file, i.problem))
+        written = path.with_name(f".{path.name}.{os.getpid()}.new")
+        with written.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, [f.name for f in fields(Issue)], lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(asdict(i) for i in rows)
+        written.replace(path)
 
 
 def read_report(path: Path) -> list[Issue]:

@@ -140,8 +140,12 @@ def replay_in_sandbox(calls: list[ScenarioCall], sources: list[Path], memory_mb:
     try:
         for call in calls:
             _copy_record(sources, call.item_id, workdir)
-        for path in (workdir, runtime, *workdir.rglob("*")):  # readable by the sandbox's unprivileged user
-            path.chmod(0o755 if path.is_dir() else 0o644)
+        # the trainee's answers are readable by the sandbox's own user only (when grading as root, that user;
+        # otherwise the grader, who runs the sandbox), never by the machine's other accounts
+        for path in (workdir, runtime, *workdir.rglob("*")):
+            if os.getuid() == 0:
+                os.lchown(path, NOBODY, NOBODY)
+            path.chmod(0o700 if path.is_dir() else 0o600)
         command = sandbox_command([sys.executable, "-m", "frontline.grading.replay"], workdir, runtime,
                                   memory_mb, processes, file_mb, NOBODY)
         request = json.dumps([asdict(call) for call in calls])
