@@ -1,5 +1,9 @@
-"""Trainer: in nbgrader's formgrader, each front-line exercise's submission shows the written reply's rubric as its
+"""Trainer: in nbgrader's formgrader, a front-line exercise's submission shows the written reply's rubric as its
 mark scheme and, under each graded scenario, the path the trainee clicked, told in words.
+
+The formgrader shows every exercise through the same pages, so the browser visits the fewest exercises whose graded
+situations cover every kind of scenario (each kind tells its path differently); every exercise's rubric and marking
+are checked without a browser (tests/test_grading_content.py, tests/test_frontline_track_grading.py).
 
 A made-up trainee hands in every front-line exercise with the model written replies and the model click records;
 `frontline grade all` grades them; JupyterLab is started from the course folder as the trainer's guide says.
@@ -18,13 +22,31 @@ from lab_page import log_in
 from playwright.sync_api import expect
 from servers import REPO, GradedCourse, LabServer, ServerDidNotStart, _home, clean_env, formgrader_server
 
+from frontline.grading.replay import scenario_call
 from frontline.grading.rubrics import load_rubrics
 from frontline.grading.samples import make_submission
 from frontline.responses import Step
 from frontline.scenarios.graded import describe_step
 
-FRONT_LINE = sorted(p.name for p in (REPO / "exercises").glob("fl_*") if p.is_dir())
 STUDENT = "model"
+
+
+def _covering_every_kind() -> list[str]:
+    """The fewest front-line exercises (first in name order on a tie) whose graded situations cover every kind."""
+    kinds = {}
+    for folder in sorted((REPO / "exercises").glob("fl_*")):
+        cells = json.loads((folder / f"{folder.name}.ipynb").read_text(encoding="utf-8"))["cells"]
+        calls = (scenario_call("".join(c["source"])) for c in cells if c["cell_type"] == "code")
+        kinds[folder.name] = {call.scenario_id.split("/")[0] for call in calls if call is not None}
+    left, chosen = set().union(*kinds.values()), []
+    while left:
+        best = max(sorted(kinds), key=lambda name: len(kinds[name] & left))
+        chosen.append(best)
+        left -= kinds[best]
+    return sorted(chosen)
+
+
+FRONT_LINE = _covering_every_kind()
 
 
 def _model_records(kit, assignment: str) -> dict[str, dict]:
