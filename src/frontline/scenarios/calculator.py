@@ -12,15 +12,17 @@ import html
 import io
 import math
 from numbers import Real
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import ipywidgets as w
-from matplotlib.figure import Figure
 
 from frontline.scenarios.base import Scenario
 from frontline.scenarios.feedback import AnswerTypeError, Feedback
 from frontline.scenarios.models import MODELS
 from frontline.scenarios.widgets import WIDE, markdown
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 OUTPUT_LABELS = {
     "clv": ("Customer lifetime value", "money"),
@@ -182,6 +184,8 @@ class CalculatorScenario(Scenario):
     # ----- chart -----------------------------------------------------------------------------------------------
     def figure(self) -> Figure:
         """The chart for the current slider values (a matplotlib Figure, no pyplot state involved)."""
+        from matplotlib.figure import Figure  # on first use: marking a graded situation never draws, nor needs it
+
         fig = Figure(figsize=(6.4, 3.4), dpi=80)
         # fixed margins instead of tight_layout(): the layout is the same for every redraw and this is faster
         fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.16)
