@@ -10,7 +10,6 @@ grading time; the target is under 5 seconds a notebook on one idle core.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import shutil
 import statistics
@@ -22,24 +21,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def scenario_calls(notebook: Path) -> list:
-    from frontline.grading.replay import scenario_call
-
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    calls = [scenario_call("".join(cell["source"])) for cell in cells if cell["cell_type"] == "code"]
-    return [call for call in calls if call is not None]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="replays per exercise (the median is printed)")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "src"))
-    from frontline.grading.replay import replay_in_sandbox
+    from frontline.grading.replay import replay_in_sandbox, scenario_calls_in
 
     print(f"{'exercise':<28} {'items':>5} {'median s':>9} {'points':>11}")
     for folder in sorted((REPO / "exercises").glob("fl_*")):
-        calls = scenario_calls(folder / f"{folder.name}.ipynb")
+        calls = scenario_calls_in(folder / f"{folder.name}.ipynb")
         model = REPO / "grading" / "model_records" / folder.name
         if not calls or not model.is_dir():
             continue

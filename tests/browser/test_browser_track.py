@@ -22,7 +22,7 @@ from lab_page import log_in
 from playwright.sync_api import expect
 from servers import REPO, GradedCourse, LabServer, ServerDidNotStart, _home, clean_env, formgrader_server
 
-from frontline.grading.replay import scenario_call
+from frontline.grading.replay import scenario_calls_in
 from frontline.grading.rubrics import load_rubrics
 from frontline.grading.samples import make_submission
 from frontline.responses import Step
@@ -35,9 +35,8 @@ def _covering_every_kind() -> list[str]:
     """The fewest front-line exercises (first in name order on a tie) whose graded situations cover every kind."""
     kinds = {}
     for folder in sorted((REPO / "exercises").glob("fl_*")):
-        cells = json.loads((folder / f"{folder.name}.ipynb").read_text(encoding="utf-8"))["cells"]
-        calls = (scenario_call("".join(c["source"])) for c in cells if c["cell_type"] == "code")
-        kinds[folder.name] = {call.scenario_id.split("/")[0] for call in calls if call is not None}
+        calls = scenario_calls_in(folder / f"{folder.name}.ipynb")
+        kinds[folder.name] = {call.scenario_id.split("/")[0] for call in calls}
     left, chosen = set().union(*kinds.values()), []
     while left:
         best = max(sorted(kinds), key=lambda name: len(kinds[name] & left))

@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import filecmp
 import itertools
-import json
 import os
 import re
 import shutil
@@ -245,14 +244,9 @@ def import_lms(course: Course, assignment: str, source: Path, roster_path: Path 
 
 def record_items(exercise: Path, notebooks: list[str]) -> set[str]:
     """The items of an exercise whose answers are record files: those its hidden tests mark by replay."""
-    from frontline.grading.replay import scenario_call
+    from frontline.grading.replay import scenario_calls_in
 
-    items = set()
-    for name in notebooks:
-        notebook = json.loads((exercise / f"{name}.ipynb").read_text(encoding="utf-8"))
-        calls = (scenario_call("".join(cell["source"])) for cell in notebook["cells"] if cell["cell_type"] == "code")
-        items |= {call.item_id for call in calls if call is not None}
-    return items
+    return {call.item_id for name in notebooks for call in scenario_calls_in(exercise / f"{name}.ipynb")}
 
 
 def _take(course: Course, assignment: str, student: str, entries: list[Entry], expected: list[str],

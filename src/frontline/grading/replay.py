@@ -98,6 +98,13 @@ def scenario_call(source: str) -> ScenarioCall | None:
 
 # ---- the grader's side ------------------------------------------------------------------------------------------
 
+def scenario_calls_in(notebook: Path) -> list[ScenarioCall]:
+    """The graded-scenario marking calls of a notebook file's code cells, in order."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    calls = (scenario_call("".join(cell["source"])) for cell in cells if cell["cell_type"] == "code")
+    return [call for call in calls if call is not None]
+
+
 def _copy_record(sources: list[Path], item_id: str, target: Path) -> None:
     """The answer file of ``item_id`` from the last source holding it as a regular file, copied without following
     a link and cut just past ``MAX_RECORD_BYTES`` (so the replay still refuses it as too large, unread)."""
